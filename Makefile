@@ -1,0 +1,55 @@
+# Meinungskarte – the two commands are `make run` and `make test`; everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+CATALOG := portal/translations
+
+.PHONY: run test lint format translations translation-new clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/krm db upgrade
+	$(BIN)/krm demo
+	@echo
+	@echo "  Meinungskarte runs at http://$(HOST):$(PORT)/  (the form: http://$(HOST):$(PORT)/feedback/)"
+	@echo "  Admin area: not built yet - it arrives with the admin issue. Until then, look at the"
+	@echo "  stored feedback with: $(BIN)/krm shell  (or sqlite3 instance/krm.sqlite3)"
+	@echo
+	$(BIN)/krm run --host $(HOST) --port $(PORT) --debug
+
+test: $(VENV)/.installed-test lint
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-extract the German source texts, update every catalogue and compile them.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output --omit-header -o $(CATALOG)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOG)/messages.pot -d $(CATALOG) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOG)
+
+# Start a catalogue for a new language: make translation-new LANG=uk
+translation-new: $(VENV)/.installed
+	$(BIN)/pybabel init -i $(CATALOG)/messages.pot -d $(CATALOG) -l $(LANG)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""Demo data for a first look: one location, a few cards, feedback over the last days."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from cards.codes import new_code
+from cards.models import Card, Location
+from portal.db import utcnow
+from portal.feedback import Feedback
+from portal.submissions import Submission, submit_feedback
+from portal.vocab import Area, Channel, Kind
+
+CARDS = (
+    ("Empfang", None),
+    ("Leistungsbereich Team 3", Area.BENEFITS),
+    ("Arbeitsvermittlung", Area.PLACEMENT),
+)
+
+# (card index or None for the homepage, days ago, rating, kind, area, text)
+FEEDBACK = (
+    (0, 0, 5, Kind.PRAISE, Area.ORGANISATION, "Sehr freundlicher Empfang, kurze Wartezeit."),
+    (
+        1,
+        1,
+        2,
+        Kind.CRITICISM,
+        Area.BENEFITS,
+        "Mein Weiterbewilligungsantrag liegt seit 6 Wochen. Bitte rufen Sie mich an: 0151 23456789",
+    ),
+    (
+        None,
+        1,
+        4,
+        Kind.SUGGESTION,
+        Area.ORGANISATION,
+        "Bitte mehr Termine am Nachmittag anbieten, z. B. bis 18 Uhr.",
+    ),
+    (
+        2,
+        2,
+        5,
+        Kind.PRAISE,
+        Area.PLACEMENT,
+        "Frau M. hat mir sehr geholfen, ich habe seit dem 1. März eine neue Stelle.",
+    ),
+    (
+        None,
+        3,
+        1,
+        Kind.CRITICISM,
+        Area.ORGANISATION,
+        "Telefonisch nie erreichbar, dreimal 30 Minuten in der Warteschleife.",
+    ),
+    (1, 4, 3, None, None, None),
+    (0, 5, 4, Kind.SUGGESTION, Area.ORGANISATION, "Ein Wasserspender im Wartebereich wäre schön."),
+    (
+        None,
+        6,
+        2,
+        Kind.CRITICISM,
+        Area.MUNICIPAL,
+        "Die Zustimmung zum Umzug dauert zu lange, die Wohnung ist jetzt weg.",
+    ),
+)
+
+
+def load_demo(session: Session) -> int:
+    """Add the demo data if there is no feedback at all; return how many entries were added."""
+    if session.scalar(select(exists().where(Feedback.id.isnot(None)))):
+        return 0
+    location = session.scalar(select(Location).where(Location.code == "HST"))
+    if location is None:
+        location = Location(code="HST", name="Hauptstelle Musterstadt")
+        location.cards = [
+            Card(code=new_code(), label=label, default_area=area) for label, area in CARDS
+        ]
+        session.add(location)
+        session.flush()
+    now = utcnow()
+    for card_index, days_ago, rating, kind, area, text in FEEDBACK:
+        card = location.cards[card_index] if card_index is not None else None
+        submit_feedback(
+            session,
+            Submission(
+                channel=Channel.CARD_QR if card else Channel.HOMEPAGE,
+                language="de",
+                rating=rating,
+                kind=kind,
+                area=area,
+                text=text,
+                card_code=card.code if card else None,
+            ),
+            now=now - timedelta(days=days_ago, hours=card_index or 0),
+        )
+    return len(FEEDBACK)

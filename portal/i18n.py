@@ -1,0 +1,64 @@
+"""Languages of the public pages: German at the root, every other language under ``/<lang>/``.
+
+Adding a language: one line in ``LANGUAGES`` and a catalogue in ``portal/translations/<locale>/``
+(``make translations LANG=xx`` creates it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g
+from flask_babel import Babel
+from werkzeug.routing import BaseConverter
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # the URL prefix
+    locale: str  # the Babel locale of its catalogue
+    name: str  # its own name, as shown in the language switch
+    direction: str = "ltr"
+    html_lang: str = ""  # the lang attribute, if it differs from the locale
+
+    @property
+    def lang_attribute(self) -> str:
+        return self.html_lang or self.locale.replace("_", "-")
+
+
+LANGUAGES: dict[str, Language] = {
+    language.code: language
+    for language in (
+        Language("de", "de", "Deutsch"),
+        Language("en", "en", "English"),
+    )
+}
+DEFAULT_LANGUAGE = "de"
+
+
+def language(code: str | None) -> Language:
+    """The language for a code, falling back to German for anything unknown."""
+    return LANGUAGES.get(code or DEFAULT_LANGUAGE, LANGUAGES[DEFAULT_LANGUAGE])
+
+
+def current_language() -> Language:
+    return language(g.get("lang"))
+
+
+class LanguageConverter(BaseConverter):
+    """Matches only the prefixes of non-default languages, so ``/de/…`` and ``/xx/…`` are 404s."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = "|".join(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    app.url_map.converters["lang"] = LanguageConverter
+    babel.init_app(
+        app,
+        default_locale=LANGUAGES[DEFAULT_LANGUAGE].locale,
+        default_timezone="Europe/Berlin",
+        locale_selector=lambda: current_language().locale,
+    )
+    app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)

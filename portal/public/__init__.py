@@ -1,0 +1,50 @@
+"""The public blueprint: the pages citizens see and the collector their forms post to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, g, request, url_for
+
+from portal.i18n import DEFAULT_LANGUAGE
+
+bp = Blueprint("public", __name__)
+
+# Endpoints that exist in every language, at ``/path`` (German) and ``/<lang>/path``.
+LOCALIZED: set[str] = set()
+
+
+def page(rule: str, endpoint: str | None = None) -> Callable:
+    """Register a GET page under its German path and under every other language's prefix."""
+
+    def decorator(view: Callable) -> Callable:
+        name = endpoint or view.__name__
+        bp.add_url_rule(rule, name, view, defaults={"lang": DEFAULT_LANGUAGE})
+        bp.add_url_rule(f"/<lang:lang>{rule}", name, view)
+        LOCALIZED.add(f"{bp.name}.{name}")
+        return view
+
+    return decorator
+
+
+@bp.url_value_preprocessor
+def _pull_language(_endpoint: str | None, values: dict | None) -> None:
+    g.lang = (values or {}).pop("lang", DEFAULT_LANGUAGE)
+
+
+@bp.url_defaults
+def _add_language(endpoint: str, values: dict) -> None:
+    if endpoint in LOCALIZED:
+        values.setdefault("lang", g.get("lang", DEFAULT_LANGUAGE))
+
+
+@bp.app_template_global()
+def language_url(code: str) -> str:
+    """This page in another language; pages without one (errors, the collector) lead to the form."""
+    if request.endpoint in LOCALIZED:
+        return url_for(request.endpoint, **{**(request.view_args or {}), "lang": code})
+    fallback = "public.feedback" if request.endpoint == "public.submit" else "public.index"
+    return url_for(fallback, lang=code)
+
+
+from portal.public import collector, pages  # noqa: E402, F401  (registers the routes)

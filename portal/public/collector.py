@@ -1,0 +1,94 @@
+"""The collector: the one live public endpoint, where every form posts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from portal.db import utcnow
+from portal.extensions import db, limiter
+from portal.i18n import DEFAULT_LANGUAGE
+from portal.public import bp
+from portal.public.forms import FeedbackForm
+from portal.public.render import render_form
+from portal.ratelimit import accepted, global_key, submit_global_limit, submit_limits
+from portal.submissions import Submission, submit_feedback
+from portal.vocab import Area, Channel, Kind
+
+
+@bp.post("/submit")
+@limiter.limit(submit_global_limit, key_func=global_key, deduct_when=accepted)
+@limiter.limit(submit_limits, deduct_when=accepted)
+def submit():
+    form = FeedbackForm(request.form)
+    g.lang = form.language or DEFAULT_LANGUAGE
+    if not origin_allowed(request.headers.get("Origin")):
+        notice = _(
+            "Ihre Nachricht wurde von einer anderen Internetseite gesendet und deshalb nicht "
+            "gespeichert. Bitte prüfen Sie sie und senden Sie sie hier noch einmal ab."
+        )
+        return render_form(form, status=403, notice=notice)
+    if form.website.data:
+        # A bot filled the honeypot: it gets the usual answer and we store nothing.
+        return thanks()
+    if not form.validate():
+        return render_form(form, status=422)
+
+    config = current_app.config
+    contact_email, contact_phone = form.contact()
+    submit_feedback(
+        db.session,
+        Submission(
+            channel=Channel.CARD_QR if form.card.data else Channel.HOMEPAGE,
+            language=g.lang,
+            rating=int(form.rating.data) if form.rating.data else None,
+            kind=Kind(form.kind.data) if form.kind.data else None,
+            area=Area(form.area.data) if form.area.data else None,
+            text=form.text.data,
+            contact_email=contact_email,
+            contact_phone=contact_phone,
+            card_code=form.card.data,
+        ),
+        now=utcnow(),
+        duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
+    )
+    db.session.commit()
+    return thanks()
+
+
+def thanks():
+    """303 to the thank-you page of the form's language, where the public pages live."""
+    path = url_for("public.danke", lang=g.lang)[len(request.script_root) :]
+    return redirect(current_app.config["PUBLIC_BASE_URL"] + path, code=303)
+
+
+def origin_allowed(origin: str | None) -> bool:
+    """Refuse posts from foreign pages; no Origin (or ``null``) tells nothing and is let through.
+
+    Pages sent with ``Referrer-Policy: no-referrer`` make browsers send ``Origin: null``, and old
+    browsers send none, so only a named foreign origin is refused.
+    """
+    if not origin or origin == "null":
+        return True
+    config = current_app.config
+    allowed = {
+        _origin(config["PUBLIC_BASE_URL"]),
+        _origin(config["COLLECTOR_URL"]),
+        _origin(request.host_url),
+        *(_origin(url) for url in config["ALLOWED_ORIGINS"]),
+    }
+    return _origin(origin) in allowed
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+@bp.get("/submit")
+def submit_page():
+    """A bookmarked or reloaded collector URL leads back to the form instead of an error."""
+    return redirect(url_for("public.feedback", lang=DEFAULT_LANGUAGE), code=303)

@@ -1,0 +1,57 @@
+"""The database schema: every model module, and Alembic driven from inside the app."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from flask import Flask
+
+from portal.db import Base
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MODEL_MODULES = ("cards.models", "portal.feedback")
+
+
+def load_models() -> type[Base]:
+    """Import every model module so ``Base.metadata`` knows all tables."""
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    return Base
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _run(app: Flask, action, *args, **kwargs) -> None:
+    from portal.extensions import db
+
+    with app.app_context(), db.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        action(config, *args, **kwargs)
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    _run(app, command.upgrade, revision)
+
+
+def downgrade(app: Flask, revision: str) -> None:
+    _run(app, command.downgrade, revision)
+
+
+def revision(app: Flask, message: str, autogenerate: bool = True) -> None:
+    _run(app, command.revision, message=message, autogenerate=autogenerate)
+
+
+def current_revision(app: Flask) -> str | None:
+    from portal.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,125 @@
+"""All settings in one place: defaults, then ``instance/config.toml``, then ``KRM_*`` variables.
+
+Environment variables win over the file, the file over the defaults. Values of ``KRM_*``
+variables are parsed as JSON where they parse (Flask's ``from_prefixed_env``), so
+``KRM_PROXY_HOPS=1`` is an int and ``KRM_RATELIMIT_ENABLED=false`` a bool.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PREFIX = "KRM"
+
+DEFAULTS: dict[str, Any] = {
+    # "development" generates a secret key into instance/; "production" refuses to run without.
+    "ENV": "development",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # default: sqlite:///<instance>/krm.sqlite3
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "SUBMIT_LIMITS": "5 per minute;30 per day",
+    "SUBMIT_GLOBAL_LIMIT": "600 per minute",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "COLLECTOR_URL": None,  # default: <PUBLIC_BASE_URL>/submit
+    # Further sites whose pages may post to the collector (e.g. the Jobcenter's homepage).
+    "ALLOWED_ORIGINS": [],
+    "STATE": "RP",
+    "PROXY_HOPS": 0,
+    "GOOGLE_API_BASE_URL": "https://mybusiness.googleapis.com/v4",
+    "GOOGLE_ACCOUNT": None,
+    "GOOGLE_LOCATIONS": None,
+    "GOOGLE_CREDENTIALS": None,
+    "GOOGLE_ACCESS_TOKEN": None,
+    "RETENTION_MONTHS": 24,
+    # The Jobcenter this installation serves: shown on every page and in the legal texts.
+    "JOBCENTER_NAME": "Jobcenter Musterstadt",
+    "JOBCENTER_ADDRESS": "Musterstraße 1, 12345 Musterstadt",
+    "JOBCENTER_EMAIL": "jobcenter-musterstadt@jobcenter-ge.de",
+    "JOBCENTER_PHONE": "01234 567-0",
+    "JOBCENTER_WEBSITE": "https://www.jobcenter-musterstadt.de",
+    "JOBCENTER_REPRESENTATIVE": "Die Geschäftsführung",
+    "DATA_PROTECTION_OFFICER": "Datenschutzbeauftragte*r des Jobcenters, Anschrift wie oben",
+    "SUPERVISORY_AUTHORITY": "Die oder der Landesbeauftragte für den Datenschutz",
+    # Cap on a submission's body: a full 2,000-character text in any script fits many times over.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "DUPLICATE_WINDOW_HOURS": 24,
+}
+
+# Placeholder secrets that must never protect a production installation.
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "test", "development"}
+
+
+class ConfigurationError(RuntimeError):
+    """The installation is configured in a way that must not run."""
+
+
+def load(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from defaults, the instance file, the environment and ``overrides``."""
+    app.config.update(DEFAULTS)
+    config_file = Path(app.instance_path) / "config.toml"
+    if config_file.is_file():
+        with config_file.open("rb") as fh:
+            app.config.update({key.upper(): value for key, value in tomllib.load(fh).items()})
+    app.config.from_prefixed_env(PREFIX)
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    config = app.config
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'krm.sqlite3'}"
+    config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
+    if not config["COLLECTOR_URL"]:
+        config["COLLECTOR_URL"] = config["PUBLIC_BASE_URL"] + "/submit"
+    config["GOOGLE_LOCATIONS"] = parse_list(config["GOOGLE_LOCATIONS"])
+    config["ALLOWED_ORIGINS"] = parse_list(config["ALLOWED_ORIGINS"])
+    config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
+    config["STATE"] = str(config["STATE"]).upper()
+    production = config["ENV"] == "production"
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = production
+    if not config["SECRET_KEY"]:
+        if production:
+            raise ConfigurationError("KRM_SECRET_KEY must be set in production.")
+        config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    elif production and (
+        config["SECRET_KEY"].lower() in WEAK_SECRETS or len(config["SECRET_KEY"]) < 32
+    ):
+        raise ConfigurationError("KRM_SECRET_KEY is too weak: use at least 32 random characters.")
+
+
+def parse_list(value: Any) -> list[str]:
+    """A list setting may be a JSON list (already parsed) or a comma-separated string."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = value.split(",")
+    if isinstance(value, str):
+        value = [value]
+    return [str(item).strip() for item in value if str(item).strip()]
+
+
+def _development_secret(instance: Path) -> str:
+    """A random key, created once and kept in the instance folder, so sessions survive restarts."""
+    key_file = instance / "secret_key"
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.touch(mode=0o600)
+    key_file.write_text(key)
+    return key

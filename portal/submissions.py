@@ -1,0 +1,100 @@
+"""Storing feedback: the one service behind the collector, the paper capture and the demo data."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from cards.codes import normalize as normalize_code
+from cards.models import Card
+from portal.feedback import Feedback
+from portal.privacy import mask_personal_data
+from portal.text import fingerprint_text
+from portal.vocab import Area, Channel, Kind
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a person gave us, already validated; ``text`` is cleaned but not yet masked."""
+
+    channel: Channel
+    language: str
+    rating: int | None = None
+    kind: Kind | None = None
+    area: Area | None = None
+    text: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    card_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    feedback_id: int
+    duplicate: bool
+
+
+def submit_feedback(
+    session: Session,
+    submission: Submission,
+    *,
+    now: datetime,
+    duplicate_window: timedelta = timedelta(hours=24),
+) -> Stored:
+    """Mask and store one submission, unless the same text came from the same card in the window.
+
+    A card code that matches no card is kept out of the record but the feedback is stored all the
+    same: losing a citizen's words over a misprinted card would be worse than not attributing them.
+    Uses a Core insert: the collector is the hot path and needs no unit of work.
+    """
+    card_id = location_id = None
+    code = normalize_code(submission.card_code) if submission.card_code else None
+    if code:
+        row = session.execute(select(Card.id, Card.location_id).where(Card.code == code)).first()
+        if row:
+            card_id, location_id = row
+
+    masked = mask_personal_data(submission.text) if submission.text else None
+    duplicate_key = None
+    if masked:
+        duplicate_key = _duplicate_key(submission, code, masked.text)
+        earlier = session.execute(
+            select(Feedback.id)
+            .where(Feedback.duplicate_key == duplicate_key)
+            .where(Feedback.received_at >= now - duplicate_window)
+            .limit(1)
+        ).scalar()
+        if earlier is not None:
+            return Stored(earlier, duplicate=True)
+
+    has_contact = bool(submission.contact_email or submission.contact_phone)
+    feedback_id = session.execute(
+        insert(Feedback)
+        .values(
+            received_at=now,
+            channel=submission.channel,
+            card_id=card_id,
+            location_id=location_id,
+            language=submission.language,
+            rating=submission.rating,
+            kind=submission.kind,
+            area=submission.area,
+            text=masked.text if masked else None,
+            text_masked=bool(masked and masked.masked),
+            contact_email=submission.contact_email,
+            contact_phone=submission.contact_phone,
+            contact_consent_at=now if has_contact else None,
+            duplicate_key=duplicate_key,
+        )
+        .returning(Feedback.id)
+    ).scalar_one()
+    return Stored(feedback_id, duplicate=False)
+
+
+def _duplicate_key(submission: Submission, code: str | None, text: str) -> str:
+    source = code or submission.card_code or submission.channel.value
+    return hashlib.sha256(f"{source}\n{fingerprint_text(text)}".encode()).hexdigest()

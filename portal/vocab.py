@@ -1,0 +1,65 @@
+"""The KRM vocabulary: stored values (stable, ASCII) and their German display labels, in one place.
+
+Public labels are translated (lazy gettext); the officer's labels are the register's German words.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Vocabulary(StrEnum):
+    """A StrEnum whose members carry a display label: ``Member("value", "Label")``."""
+
+    def __new__(cls, value: str, label: str) -> Vocabulary:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+class Channel(Vocabulary):
+    """Zugangsweg, as the case register counts it."""
+
+    EMAIL = "email", "E-Mail"
+    PHONE = "telefon", "Telefon"
+    LETTER = "schriftlich", "schriftlich"
+    IN_PERSON = "persoenlich", "persönlich"
+    HOMEPAGE = "homepage", "Onlineportal / Homepage"
+    SOCIAL_MEDIA = "soziale_medien", "soziale Medien (Google)"
+    CARD_QR = "meinungskarte_qr", "Meinungskarte (QR)"
+    CARD_PAPER = "meinungskarte_papier", "Meinungskarte (Papier)"
+
+
+class Kind(Vocabulary):
+    """What the citizen says their feedback is (the officer classifies the Anliegensart later)."""
+
+    PRAISE = "lob", _l("Lob")
+    SUGGESTION = "anregung", _l("Anregung")
+    CRITICISM = "kritik", _l("Kritik")
+
+
+class Area(Vocabulary):
+    """Bereich; the labels are the words a citizen understands, the values the register's areas."""
+
+    BENEFITS = "leistung", _l("Geldleistungen (Bürgergeld, Grundsicherung)")
+    PLACEMENT = "vermittlung", _l("Arbeitsvermittlung und Beratung zu Arbeit")
+    MUNICIPAL = "kommunal", _l("Miete, Heizung, Umzug, Erstausstattung")
+    STAFF = "mitarbeiter", _l("Verhalten von Mitarbeitenden")
+    ORGANISATION = "organisation", _l("Organisation: Wartezeit, Telefon, Räume, Online-Angebote")
+
+
+class Status(Vocabulary):
+    NEW = "neu", "neu"
+    IN_PROGRESS = "in_bearbeitung", "in Bearbeitung"
+    DONE = "erledigt", "erledigt"
+    SPAM = "spam", "Spam"
+
+
+RATINGS = (1, 2, 3, 4, 5)

@@ -1,0 +1,86 @@
+"""Fixtures: an app on a real, migrated SQLite database per test; client and CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal import create_app, schema
+from portal.extensions import db
+from portal.feedback import Feedback
+
+
+def base_config(database: Path, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-for-the-test-suite-only",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    """No developer's KRM_* settings leak in, and nothing is written to the repo's instance/."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("KRM_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("KRM_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """Run the real migrations once; each test gets a copy of the result."""
+    path = tmp_path_factory.mktemp("template") / "krm.sqlite3"
+    app = create_app(base_config(path))
+    schema.upgrade(app)
+    with app.app_context():
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_database):
+    """Build an app on a fresh copy of the migrated database, with config overrides."""
+    created = []
+
+    def make(**overrides):
+        database = tmp_path / f"krm{len(created)}.sqlite3"
+        shutil.copy(migrated_database, database)
+        app = create_app(base_config(database, **overrides))
+        created.append(app)
+        return app
+
+    yield make
+    for app in created:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def stored_feedback(app) -> list[Feedback]:
+    """Every feedback row, read back through a new session."""
+    with app.app_context():
+        query = select(Feedback).options(joinedload(Feedback.card), joinedload(Feedback.location))
+        return list(db.session.scalars(query.order_by(Feedback.id)))

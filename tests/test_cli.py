@@ -1,0 +1,44 @@
+"""The krm command: database creation and demo data, as `make run` uses them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import stored_feedback
+
+from portal import create_app
+from portal.vocab import Channel
+
+
+def test_db_upgrade_creates_the_database(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'krm.sqlite3'}"})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Database is at revision" in result.output
+    assert (tmp_path / "new" / "krm.sqlite3").exists()
+    current = app.test_cli_runner().invoke(args=["db", "current"])
+    assert current.output.strip() != "empty"
+
+
+def test_demo_data_loads_once_and_is_masked_like_everything_else(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded" in result.output
+    feedback = stored_feedback(app)
+    assert len(feedback) >= 5
+    assert {Channel.HOMEPAGE, Channel.CARD_QR} <= {entry.channel for entry in feedback}
+    assert any(entry.card and entry.location for entry in feedback)
+    assert not any("23456789" in (entry.text or "") for entry in feedback)
+    assert any(entry.text_masked for entry in feedback)
+
+    again = runner.invoke(args=["demo"])
+    assert "no demo data loaded" in again.output
+    assert len(stored_feedback(app)) == len(feedback)
+
+
+def test_the_krm_console_script_is_installed_and_speaks_flask():
+    krm = [sys.executable, "-c", "from portal.cli import main; main()"]
+    result = subprocess.run([*krm, "--help"], capture_output=True, text=True, check=True)
+    for command in ("db", "demo", "run", "routes", "shell"):
+        assert command in result.stdout

@@ -1,0 +1,111 @@
+"""Rate limits: per client, over all clients, and keys that hold no IP address."""
+
+from __future__ import annotations
+
+from conftest import stored_feedback
+
+from portal.extensions import limiter
+from portal.ratelimit import _daily_salt, client_network
+
+
+def limited_app(make_app, **overrides):
+    return make_app(**{"RATELIMIT_ENABLED": True, "SUBMIT_LIMITS": "2 per minute", **overrides})
+
+
+def post(client, text, address="198.51.100.7", **headers):
+    return client.post(
+        "/submit",
+        data={"rating": "2", "text": text, "lang": "de"},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
+    )
+
+
+def test_over_the_limit_the_429_page_keeps_the_text_and_says_when(make_app):
+    app = limited_app(make_app)
+    client = app.test_client()
+    assert post(client, "Erste").status_code == 303
+    assert post(client, "Zweite").status_code == 303
+
+    response = post(client, "Dritte Nachricht, bitte nicht verlieren")
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "Dritte Nachricht, bitte nicht verlieren</textarea>" in page
+    assert "Bitte versuchen Sie es in 1 Minute noch einmal." in page
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert 'value="2" checked' in page
+    assert "Set-Cookie" not in response.headers
+    assert [f.text for f in stored_feedback(app)] == ["Erste", "Zweite"]
+
+
+def test_the_429_page_speaks_the_language_of_the_form(make_app):
+    app = limited_app(make_app, SUBMIT_LIMITS="1 per minute")
+    client = app.test_client()
+    client.post("/submit", data={"rating": "2", "lang": "en"})
+    response = client.post("/submit", data={"rating": "2", "text": "Again", "lang": "en"})
+    assert response.status_code == 429
+    assert '<html lang="en"' in response.get_data(as_text=True)
+
+
+def test_corrections_after_a_validation_error_do_not_count(make_app):
+    app = limited_app(make_app)
+    client = app.test_client()
+    for _ in range(4):
+        refused = client.post("/submit", data={"rating": "7"}, environ_base={"REMOTE_ADDR": "x"})
+        assert refused.status_code == 422
+    assert post(client, "Jetzt richtig", address="x").status_code == 303
+
+
+def test_clients_are_limited_separately(make_app):
+    client = limited_app(make_app).test_client()
+    for text in ("a", "b"):
+        assert post(client, text, address="198.51.100.1").status_code == 303
+    assert post(client, "c", address="198.51.100.1").status_code == 429
+    assert post(client, "d", address="198.51.100.2").status_code == 303
+
+
+def test_an_ipv6_client_is_limited_by_its_64_network(make_app):
+    client = limited_app(make_app).test_client()
+    assert post(client, "a", address="2001:db8:1:2::1").status_code == 303
+    assert post(client, "b", address="2001:db8:1:2::ffff").status_code == 303
+    assert post(client, "c", address="2001:db8:1:2:abcd::9").status_code == 429
+    assert post(client, "d", address="2001:db8:1:3::1").status_code == 303
+
+
+def test_the_global_limit_holds_over_all_clients(make_app):
+    client = limited_app(make_app, SUBMIT_GLOBAL_LIMIT="3 per minute").test_client()
+    for number in range(3):
+        assert post(client, f"t{number}", address=f"198.51.100.{number}").status_code == 303
+    assert post(client, "t9", address="198.51.100.99").status_code == 429
+
+
+def test_the_limiter_storage_holds_no_ip_address(make_app):
+    app = limited_app(make_app)
+    client = app.test_client()
+    post(client, "a", address="203.0.113.77")
+    post(client, "b", address="2001:db8:feed:beef::1")
+
+    keys = " ".join(str(key) for key in limiter.storage.storage)
+    assert keys, "the limiter stored nothing: the test would prove nothing"
+    for fragment in ("203.0.113.77", "203.0.113", "2001:db8", "feed:beef"):
+        assert fragment not in keys
+
+
+def test_the_salt_changes_daily_and_networks_are_normalised():
+    assert _daily_salt("k", "2026-11-22") != _daily_salt("k", "2026-11-23")
+    assert _daily_salt("k", "2026-11-22") != _daily_salt("other", "2026-11-22")
+    assert client_network("2001:db8::1") == client_network("2001:db8::2") == "2001:db8::"
+    assert client_network("::ffff:192.0.2.1") == "192.0.2.1"
+    assert client_network("not an address") == "not an address"
+
+
+def test_forwarded_for_is_only_trusted_behind_configured_proxies(make_app):
+    direct = limited_app(make_app, SUBMIT_LIMITS="1 per minute").test_client()
+    assert post(direct, "a", **{"X-Forwarded-For": "192.0.2.1"}).status_code == 303
+    spoofed = post(direct, "b", **{"X-Forwarded-For": "192.0.2.2"})
+    assert spoofed.status_code == 429, "a client must not escape its limit by inventing headers"
+
+    proxied = limited_app(make_app, SUBMIT_LIMITS="1 per minute", PROXY_HOPS=1).test_client()
+    assert post(proxied, "a", **{"X-Forwarded-For": "192.0.2.1"}).status_code == 303
+    assert post(proxied, "b", **{"X-Forwarded-For": "192.0.2.2"}).status_code == 303
+    assert post(proxied, "c", **{"X-Forwarded-For": "192.0.2.2"}).status_code == 429
