@@ -10,7 +10,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from portal.extensions import limiter
 from portal.i18n import DEFAULT_LANGUAGE
@@ -64,7 +64,10 @@ MESSAGES = {
     400: _l("Diese Anfrage konnte nicht verarbeitet werden."),
     404: _l("Diese Seite gibt es nicht."),
     405: _l("Diese Adresse kann nicht direkt aufgerufen werden."),
-    413: _l("Die gesendeten Daten sind zu groß. Bitte kürzen Sie Ihre Nachricht."),
+    413: _l(
+        "Die gesendeten Daten sind zu groß. Bitte gehen Sie im Browser zurück und kürzen Sie "
+        "Ihre Nachricht – Ihr Text steht dort in der Regel noch."
+    ),
     500: _l("Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."),
 }
 
@@ -78,5 +81,5 @@ def http_error(error: HTTPException):
 
 
 def init_app(app: Flask) -> None:
+    # Unhandled exceptions reach this handler too, wrapped in an InternalServerError.
     app.register_error_handler(HTTPException, http_error)
-    app.register_error_handler(InternalServerError, http_error)

@@ -47,9 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "JOBCENTER_REPRESENTATIVE": "Die Geschäftsführung",
     "DATA_PROTECTION_OFFICER": "Datenschutzbeauftragte*r des Jobcenters, Anschrift wie oben",
     "SUPERVISORY_AUTHORITY": "Die oder der Landesbeauftragte für den Datenschutz",
-    # Cap on a submission's body: a full 2,000-character text in any script fits many times over.
-    "MAX_CONTENT_LENGTH": 64 * 1024,
-    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # Cap on a request body. Generous on purpose: a text that is too long should get the friendly
+    # "please shorten" message with the text kept (422), not a 413 that cannot show it again.
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "DUPLICATE_WINDOW_HOURS": 24,
 }
 

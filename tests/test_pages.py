@@ -145,3 +145,21 @@ def test_healthz_says_so_when_the_database_is_broken(make_app, tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["status"] == "unavailable"
+
+
+def test_the_language_switch_on_a_refused_form_leads_to_the_form(client):
+    html = client.post("/submit", data={"lang": "en"}).get_data(as_text=True)
+    page = Page(html)
+    assert "/feedback/" in page.links and "/en/feedback/" in page.links
+
+
+def test_a_crash_gets_a_friendly_500_page(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("bug")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Leider ist ein Fehler aufgetreten." in response.get_data(as_text=True)

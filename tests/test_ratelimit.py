@@ -109,3 +109,12 @@ def test_forwarded_for_is_only_trusted_behind_configured_proxies(make_app):
     assert post(proxied, "a", **{"X-Forwarded-For": "192.0.2.1"}).status_code == 303
     assert post(proxied, "b", **{"X-Forwarded-For": "192.0.2.2"}).status_code == 303
     assert post(proxied, "c", **{"X-Forwarded-For": "192.0.2.2"}).status_code == 429
+
+
+def test_a_day_limit_names_the_time_to_come_back(make_app):
+    client = limited_app(make_app, SUBMIT_LIMITS="1 per day").test_client()
+    assert post(client, "a").status_code == 303
+    response = post(client, "Noch eine Nachricht")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 3600
+    assert "Bitte versuchen Sie es ab " in response.get_data(as_text=True)

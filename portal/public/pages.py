@@ -1,4 +1,4 @@
-"""The static-able pages: the same for everybody, so they can be frozen."""
+"""The pages that are the same for everybody, so they can be frozen."""
 
 from __future__ import annotations
 
@@ -10,35 +10,27 @@ from portal.public import bp, page
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
 
+# Pages that are nothing but their template: endpoint, path, template name.
+TEXT_PAGES = (
+    ("index", "/", "index"),
+    ("danke", "/danke/", "danke"),
+    ("datenschutz", "/datenschutz/", "datenschutz"),
+    ("barrierefreiheit", "/barrierefreiheit/", "barrierefreiheit"),
+    ("impressum", "/impressum/", "impressum"),
+)
 
-@page("/")
-def index():
-    return render_template("public/index.html")
+
+def _text_page(template: str):
+    return lambda: render_template(f"public/{template}.html")
+
+
+for _endpoint, _path, _template in TEXT_PAGES:
+    page(_path, _endpoint)(_text_page(_template))
 
 
 @page("/feedback/")
 def feedback():
     return render_form(FeedbackForm())
-
-
-@page("/danke/")
-def danke():
-    return render_template("public/danke.html")
-
-
-@page("/datenschutz/")
-def datenschutz():
-    return render_template("public/datenschutz.html")
-
-
-@page("/barrierefreiheit/")
-def barrierefreiheit():
-    return render_template("public/barrierefreiheit.html")
-
-
-@page("/impressum/")
-def impressum():
-    return render_template("public/impressum.html")
 
 
 @bp.get("/healthz")
