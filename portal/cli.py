@@ -59,8 +59,12 @@ def demo_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from cards.cli import cards_cli, locations_cli
+
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(locations_cli)
+    app.cli.add_command(cards_cli)
 
 
 def _create_app() -> Flask:

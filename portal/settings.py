@@ -52,6 +52,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "DUPLICATE_WINDOW_HOURS": 24,
+    # Print sheets: the size of one card (A6, A5 or A4), laid out on A4 pages.
+    "CARD_SIZE": "A6",
+    # Set by `krm freeze`: an app with the public pages only, whose forms post to COLLECTOR_URL.
+    "PUBLIC_ONLY": False,
+    "FREEZING": False,
 }
 
 # Placeholder secrets that must never protect a production installation.

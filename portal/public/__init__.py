@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, g, request, url_for
+from flask import Blueprint, g, request
 
 from portal.i18n import DEFAULT_LANGUAGE
 
@@ -39,12 +39,16 @@ def _add_language(endpoint: str, values: dict) -> None:
 
 
 @bp.app_template_global()
-def language_url(code: str) -> str:
-    """This page in another language; pages without one (errors, the collector) lead to the form."""
+def language_target(code: str) -> dict:
+    """Endpoint and values of this page in another language, for the template's ``url_for``.
+
+    Pages without languages (errors, the collector) lead to the form or the start page. Returned
+    unbuilt, so a frozen site's relative ``url_for`` builds it.
+    """
     if request.endpoint in LOCALIZED:
-        return url_for(request.endpoint, **{**(request.view_args or {}), "lang": code})
+        return {"endpoint": request.endpoint, **(request.view_args or {}), "lang": code}
     fallback = "public.feedback" if request.endpoint == "public.submit" else "public.index"
-    return url_for(fallback, lang=code)
+    return {"endpoint": fallback, "lang": code}
 
 
 from portal.public import collector, pages  # noqa: E402, F401  (registers the routes)
