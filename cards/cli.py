@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -18,6 +20,7 @@ from cards.services import (
     list_locations,
     retire_card,
 )
+from cards.sheets import CARD_SIZES, page_layout, sheet_html, sheet_pdf
 from portal.db import utcnow
 from portal.extensions import db
 from portal.vocab import Area
@@ -26,7 +29,7 @@ locations_cli = AppGroup("locations", help="Dienststellen (locations) that hand 
 cards_cli = AppGroup("cards", help="Meinungskarten: create, list, QR codes and print sheets.")
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception) -> NoReturn:
     raise click.ClickException(str(error))
 
 
@@ -118,3 +121,51 @@ def cards_qr(code: str, kind: str, out: Path) -> None:
     else:
         out.write_bytes(qr.png(url))
     click.echo(f"{out}: {url}")
+
+
+@cards_cli.command("sheet")
+@click.option("--location", "location_code", help="Only the cards of this location.")
+@click.option("--card", "codes", multiple=True, help="Only this card; repeat for more.")
+@click.option(
+    "--size",
+    "card_size",
+    type=click.Choice(list(CARD_SIZES), case_sensitive=False),
+    help="Size of one card (default: the CARD_SIZE setting).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write: .pdf or .html.",
+)
+def cards_sheet(
+    location_code: str | None, codes: tuple[str, ...], card_size: str | None, out: Path
+) -> None:
+    """Write print sheets of the active cards: A4 pages to cut apart, as PDF or HTML."""
+    renderers = {".pdf": sheet_pdf, ".html": sheet_html}
+    render = renderers.get(out.suffix.lower())
+    if render is None:
+        _fail(CardError(f"{out}: the file must end in .pdf or .html."))
+    card_size = card_size or current_app.config["CARD_SIZE"]
+    try:
+        cards = list_cards(db.session, location_code=location_code, codes=codes)
+        if not cards:
+            raise CardError("There are no active cards to print.")
+        content = render(
+            cards,
+            base_url=current_app.config["PUBLIC_BASE_URL"],
+            jobcenter_name=current_app.config["JOBCENTER_NAME"],
+            card_size=card_size,
+        )
+    except ValueError as error:  # CardError, or an unknown CARD_SIZE setting
+        _fail(error)
+    if isinstance(content, bytes):
+        out.write_bytes(content)
+    else:
+        out.write_text(content, encoding="utf-8")
+    pages = math.ceil(len(cards) / page_layout(card_size).per_page)
+    click.echo(f"{out}: {_count(len(cards), 'card')} on {_count(pages, 'page')}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -87,7 +87,7 @@ def list_cards(
 ) -> Sequence[Card]:
     query = select(Card).options(joinedload(Card.location)).join(Card.location)
     if location_code:
-        query = query.where(Location.code == location_code.strip().upper())
+        query = query.where(Card.location_id == get_location(session, location_code).id)
     if codes:
         wanted = [normalize(code) for code in codes]
         unknown = [code for code, canonical in zip(codes, wanted, strict=True) if not canonical]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
@@ -47,6 +49,8 @@ def db_revision(message: str, empty: bool) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load demo data (a location, cards, feedback) if the database holds no feedback yet."""
+    from cards.qr import card_url
+    from cards.services import list_cards
     from portal.demo import load_demo
     from portal.extensions import db
 
@@ -56,6 +60,29 @@ def demo_command() -> None:
         click.echo(f"Demo data loaded: {loaded} feedback entries.")
     else:
         click.echo("The database already holds feedback; no demo data loaded.")
+    for card in list_cards(db.session)[:3]:
+        url = card_url(current_app.config["PUBLIC_BASE_URL"], card.code)
+        click.echo(f"  Meinungskarte {card.location.name} / {card.label}: {url}")
+
+
+@click.command("freeze")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write to: new, empty, or the output of an earlier freeze.",
+)
+@with_appcontext
+def freeze_command(out: Path) -> None:
+    """Write the public pages as static files; their forms post to KRM_COLLECTOR_URL."""
+    from portal.freeze import FreezeError, freeze_site
+
+    try:
+        site = freeze_site(dict(current_app.config), out)
+    except FreezeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Wrote {len(site.files)} files ({site.pages} pages) to {site.out}.")
+    click.echo(f"Forms post to {site.collector_url}.")
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +90,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(freeze_command)
     app.cli.add_command(locations_cli)
     app.cli.add_command(cards_cli)
 

@@ -62,4 +62,11 @@ class Status(Vocabulary):
     SPAM = "spam", "Spam"
 
 
-RATINGS = (1, 2, 3, 4, 5)
+# The 1–5 smiley scale in words, as the form and the printed card show it: (value, label).
+RATINGS = (
+    ("1", _l("sehr unzufrieden")),
+    ("2", _l("unzufrieden")),
+    ("3", _l("teils, teils")),
+    ("4", _l("zufrieden")),
+    ("5", _l("sehr zufrieden")),
+)

@@ -18,17 +18,13 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portal.i18n import LANGUAGES
 from portal.text import clean_text
-from portal.vocab import Area, Kind
+from portal.vocab import RATINGS, Area, Kind
 
 MAX_TEXT = 2000
 
-RATING_CHOICES = [
-    SelectChoice("1", _l("sehr unzufrieden")),
-    SelectChoice("2", _l("unzufrieden")),
-    SelectChoice("3", _l("teils, teils")),
-    SelectChoice("4", _l("zufrieden")),
-    SelectChoice("5", _l("sehr zufrieden")),
-]
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _strip(value: str | None) -> str | None:
@@ -38,19 +34,19 @@ def _strip(value: str | None) -> str | None:
 class FeedbackForm(Form):
     rating = RadioField(
         _l("Wie zufrieden sind Sie mit dem Jobcenter?"),
-        choices=RATING_CHOICES,
+        choices=_choices(RATINGS),
         validators=[Optional()],
         invalid_choice_message=_l("Bitte wählen Sie einen der fünf Werte aus."),
     )
     kind = RadioField(
         _l("Was möchten Sie uns sagen?"),
-        choices=[SelectChoice(value, label) for value, label in Kind.choices()],
+        choices=_choices(Kind.choices()),
         validators=[Optional()],
         invalid_choice_message=_l("Bitte wählen Sie Lob, Anregung oder Kritik."),
     )
     area = RadioField(
         _l("Worum geht es? (freiwillig)"),
-        choices=[SelectChoice(value, label) for value, label in Area.choices()],
+        choices=_choices(Area.choices()),
         validators=[Optional()],
         invalid_choice_message=_l("Bitte wählen Sie einen der genannten Bereiche."),
     )
