@@ -1,0 +1,69 @@
+"""The admin area: one parent blueprint under /admin, one child blueprint per area.
+
+Access is enforced once, in the parent's ``before_request`` (``admin.access``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, g
+from werkzeug.exceptions import HTTPException
+
+from admin.access import declared_roles, enforce_access
+from admin.errors import admin_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(enforce_access)
+bp.register_error_handler(HTTPException, admin_error)
+
+# The main navigation; each entry shows only to the roles its view admits.
+NAVIGATION = (
+    ("admin.inbox.index", "Eingang"),
+    ("admin.overview.index", "Übersicht"),
+    ("admin.capture.index", "Papierkarten erfassen"),
+    ("admin.cards.index", "Dienststellen und Karten"),
+    ("admin.settings.index", "Themen und Teams"),
+)
+
+
+@bp.app_template_global()
+def admin_navigation() -> list[tuple[str, str]]:
+    user = g.get("user")
+    return [
+        (endpoint, label)
+        for endpoint, label in NAVIGATION
+        if endpoint in current_app.view_functions
+        and user is not None
+        and user.role in (declared_roles(endpoint) or ())
+    ]
+
+
+from admin import (  # noqa: E402  (the areas, one blueprint each)
+    auth,
+    capture_views,
+    cards_views,
+    inbox_views,
+    overview_views,
+    settings_views,
+)
+
+for child in (
+    auth.bp,
+    inbox_views.bp,
+    capture_views.bp,
+    cards_views.bp,
+    settings_views.bp,
+    overview_views.bp,
+):
+    bp.register_blueprint(child)
+
+
+def init_app(app: Flask) -> None:
+    from admin.cli import teams_cli, users_cli
+    from portal.extensions import csrf
+    from portal.public import bp as public_bp
+
+    csrf.init_app(app)
+    csrf.exempt(public_bp)  # anonymous, cookieless, frozen: it defends itself (see collector)
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(teams_cli)

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import context
 
 from portal.db import UTCDateTime
-from portal.schema import load_models
+from portal.schema import include_name, load_models
 
 target_metadata = load_models().metadata
 
@@ -25,6 +25,7 @@ def run_migrations(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

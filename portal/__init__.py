@@ -20,10 +20,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from portal import errors, i18n, logs, settings
+    from portal import errors, i18n, logs, schema, settings
     from portal.extensions import babel, db, limiter
 
     settings.load(app, config)
+    schema.load_models()
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -38,5 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    if not app.config["PUBLIC_ONLY"]:
+        import admin
+
+        admin.init_app(app)
     cli.init_app(app)
     return app

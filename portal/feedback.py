@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cards.models import Card, Location
 from portal.db import Base, UTCDateTime, utcnow, vocab_type
-from portal.vocab import Area, Channel, Kind, Status
+
+if TYPE_CHECKING:
+    from admin.models import Concern, Note, Team
+from portal.vocab import OPEN_STATUSES, Area, Channel, Kind, Status
 
 
 class Feedback(Base):
@@ -17,6 +21,10 @@ class Feedback(Base):
     __table_args__ = (
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
         Index("ix_feedback_received_at_id", "received_at", "id"),
+        Index("ix_feedback_status_close_by", "status", "close_by"),
+        Index("ix_feedback_status_received_at", "status", "received_at"),
+        Index("ix_feedback_team_id_received_at", "team_id", "received_at"),
+        Index("ix_feedback_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,12 +47,38 @@ class Feedback(Base):
     contact_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     status: Mapped[Status] = mapped_column(vocab_type(Status), default=Status.NEW, index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    ombudsstelle: Mapped[bool] = mapped_column(default=False)
+    # Deadlines (portal.deadlines): acknowledgement only where an answer was requested.
+    acknowledge_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Keyed hash of card and normalised text: the same text from the same card is stored once.
     duplicate_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     card: Mapped[Card | None] = relationship()
     location: Mapped[Location | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+    concerns: Mapped[list[Concern]] = relationship(
+        order_by="Concern.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    notes: Mapped[list[Note]] = relationship(
+        order_by="Note.created_at", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def wants_answer(self) -> bool:
         return self.contact_consent_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def overdue(self, now: datetime) -> bool:
+        """Open past its closing deadline, or an acknowledgement owed past its deadline."""
+        if not self.is_open:
+            return False
+        owed = self.acknowledge_by is not None and self.acknowledged_at is None
+        return self.close_by < now or (owed and self.acknowledge_by < now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "DUPLICATE_WINDOW_HOURS": 24,
+    # Anonymous feedback has nobody to acknowledge; the officer triages it within this standard.
+    "TRIAGE_WORKING_DAYS": 5,
+    # Admin sessions end after this much idle time, and in any case after a working day.
+    "ADMIN_IDLE_MINUTES": 60,
+    "ADMIN_SESSION_HOURS": 10,
+    "LOGIN_LIMITS": "10 per 10 minutes",
+    "LOGIN_ACCOUNT_LIMITS": "5 per 10 minutes",
     # Print sheets: the size of one card (A6, A5 or A4), laid out on A4 pages.
     "CARD_SIZE": "A6",
     # Set by `krm freeze`: an app with the public pages only, whose forms post to COLLECTOR_URL.
@@ -95,6 +103,9 @@ def _derive(app: Flask) -> None:
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["SESSION_COOKIE_SECURE"] = production
+    config["SESSION_COOKIE_NAME"] = "krm_session"
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["ADMIN_SESSION_HOURS"])
+    config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
     if not config["SECRET_KEY"]:
         if production:
             raise ConfigurationError("KRM_SECRET_KEY must be set in production.")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cards.codes import normalize as normalize_code
 from cards.models import Card
+from portal.deadlines import deadlines_for
 from portal.feedback import Feedback
 from portal.privacy import mask_personal_data
 from portal.text import fingerprint_text
@@ -30,6 +33,25 @@ class Submission:
     contact_email: str | None = None
     contact_phone: str | None = None
     card_code: str | None = None
+    # Paper cards without a readable code can still be attributed to the location they came from.
+    location_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The installation's settings a submission is stored under."""
+
+    state: str = "RP"
+    triage_working_days: int = 5
+    duplicate_window: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Rules:
+        return cls(
+            state=config["STATE"],
+            triage_working_days=int(config["TRIAGE_WORKING_DAYS"]),
+            duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -43,7 +65,7 @@ def submit_feedback(
     submission: Submission,
     *,
     now: datetime,
-    duplicate_window: timedelta = timedelta(hours=24),
+    rules: Rules = Rules(),
 ) -> Stored:
     """Mask and store one submission, unless the same text came from the same card in the window.
 
@@ -51,7 +73,7 @@ def submit_feedback(
     same: losing a citizen's words over a misprinted card would be worse than not attributing them.
     Uses a Core insert: the collector is the hot path and needs no unit of work.
     """
-    card_id = location_id = None
+    card_id, location_id = None, submission.location_id
     code = normalize_code(submission.card_code) if submission.card_code else None
     if code:
         row = session.execute(select(Card.id, Card.location_id).where(Card.code == code)).first()
@@ -65,13 +87,19 @@ def submit_feedback(
         earlier = session.execute(
             select(Feedback.id)
             .where(Feedback.duplicate_key == duplicate_key)
-            .where(Feedback.received_at >= now - duplicate_window)
+            .where(Feedback.received_at >= now - rules.duplicate_window)
             .limit(1)
         ).scalar()
         if earlier is not None:
             return Stored(earlier, duplicate=True)
 
     has_contact = bool(submission.contact_email or submission.contact_phone)
+    deadlines = deadlines_for(
+        now,
+        wants_answer=has_contact,
+        state=rules.state,
+        triage_working_days=rules.triage_working_days,
+    )
     feedback_id = session.execute(
         insert(Feedback)
         .values(
@@ -89,6 +117,9 @@ def submit_feedback(
             contact_phone=submission.contact_phone,
             contact_consent_at=now if has_contact else None,
             duplicate_key=duplicate_key,
+            acknowledge_by=deadlines.acknowledge_by,
+            close_by=deadlines.close_by,
+            updated_at=now,
         )
         .returning(Feedback.id)
     ).scalar_one()

@@ -70,3 +70,69 @@ RATINGS = (
     ("4", _l("zufrieden")),
     ("5", _l("sehr zufrieden")),
 )
+
+
+# The register's words for areas, where the citizen-facing labels above differ.
+AREA_REGISTER_LABELS = {
+    Area.BENEFITS: "Leistungsbereich / Grundsicherung",
+    Area.PLACEMENT: "Arbeitsvermittlung",
+    Area.MUNICIPAL: "Kommunale Leistungen",
+    Area.STAFF: "Mitarbeiterverhalten",
+    Area.ORGANISATION: "Organisation gesamt",
+}
+
+
+class ConcernKind(Vocabulary):
+    """Anliegensart, as the central register counts it."""
+
+    PRAISE = "lob", "Lob"
+    IDEA = "idee_anregung", "Idee/Anregung"
+    COMPLAINT = "fachliche_beschwerde", "Fachliche Beschwerde"
+    SUPERVISORY = "fachaufsichtsbeschwerde", "Fachaufsichtsbeschwerde"
+    CONDUCT = "dienstaufsichtsbeschwerde", "Dienstaufsichtsbeschwerde"
+    PETITION = "petition", "Petition"
+    SUBMISSION = "eingabe", "Eingabe"
+    FOLLOW_UP = "folgereaktion", "Folgereaktion"
+
+    @property
+    def is_complaint(self) -> bool:
+        """Complaints get a Bewertung (begründet / unbegründet / nicht bewertbar)."""
+        return self in COMPLAINT_KINDS
+
+
+COMPLAINT_KINDS = frozenset({ConcernKind.COMPLAINT, ConcernKind.SUPERVISORY, ConcernKind.CONDUCT})
+
+
+class Assessment(Vocabulary):
+    """Bewertung of a complaint."""
+
+    JUSTIFIED = "begruendet", "begründet"
+    UNJUSTIFIED = "unbegruendet", "unbegründet"
+    NOT_ASSESSABLE = "nicht_bewertbar", "nicht bewertbar"
+
+
+class Role(Vocabulary):
+    KRM = "krm", "KRM-Beauftragte*r"
+    TEAM = "team", "Teamleitung"
+    READ = "read", "nur Berichte"
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS)
+
+# Themen the reports name; the officer can add more (they live in the `topic` table).
+DEFAULT_TOPICS = (
+    "Bearbeitungsdauer",
+    "Höhe der Leistungen",
+    "Beratung",
+    "Zustimmung zum Umzug",
+    "fachliche Kompetenz",
+    "Erreichbarkeit",
+    "Anforderung von Unterlagen",
+    "Bescheide",
+    "Anrechnung von Einkommen",
+    "Zuweisung zu Maßnahmen",
+    "Sanktionen",
+    "Wechsel der Vermittlungsfachkraft",
+    "Wartezeit",
+    "Freundlichkeit",
+)

@@ -84,3 +84,51 @@ def stored_feedback(app) -> list[Feedback]:
     with app.app_context():
         query = select(Feedback).options(joinedload(Feedback.card), joinedload(Feedback.location))
         return list(db.session.scalars(query.order_by(Feedback.id)))
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def accounts(app):
+    """Two teams and a user of every role: krm, team (Team 3), read; all with PASSWORD."""
+    from admin.accounts import add_team, add_user
+    from portal.db import utcnow
+    from portal.vocab import Role
+
+    with app.app_context():
+        now = utcnow()
+        add_team(db.session, "Team 3", actor="test", now=now)
+        add_team(db.session, "Team 5", actor="test", now=now)
+        db.session.flush()
+        add_user(db.session, "krm", PASSWORD, Role.KRM, actor="test", now=now)
+        add_user(db.session, "lead3", PASSWORD, Role.TEAM, team="Team 3", actor="test", now=now)
+        add_user(db.session, "reader", PASSWORD, Role.READ, actor="test", now=now)
+        db.session.commit()
+    return {"krm": "krm", "team": "lead3", "read": "reader"}
+
+
+def login(client, name: str, password: str = PASSWORD):
+    """Sign in through the real login form, CSRF token included."""
+    import re
+
+    page = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post(
+        "/admin/login", data={"name": name, "password": password, "csrf_token": token}
+    )
+
+
+def csrf_token(client, path: str = "/admin/") -> str:
+    """The CSRF token of the signed-in session, read from a page's logout form."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def krm_client(app, accounts):
+    client = app.test_client()
+    assert login(client, "krm").status_code == 303
+    return client

@@ -214,7 +214,7 @@ def test_duplicates_are_per_card_and_per_day(app):
             submission = Submission(
                 channel=Channel.CARD_QR, language="de", text="Danke!", card_code=code
             )
-            return submit_feedback(db.session, submission, now=when)
+            return submit_feedback(db.session, submission, now=when)  # default rules: 24 h
 
         first = submit("7QX2M", now)
         assert submit("7QX2M", now + timedelta(hours=23)).duplicate

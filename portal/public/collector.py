@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, url_for
@@ -15,7 +14,7 @@ from portal.public import bp
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
 from portal.ratelimit import accepted, global_key, submit_global_limit, submit_limits
-from portal.submissions import Submission, submit_feedback
+from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Area, Channel, Kind
 
 
@@ -37,7 +36,6 @@ def submit():
     if not form.validate():
         return render_form(form, status=422)
 
-    config = current_app.config
     contact_email, contact_phone = form.contact()
     submit_feedback(
         db.session,
@@ -53,7 +51,7 @@ def submit():
             card_code=form.card.data,
         ),
         now=utcnow(),
-        duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
+        rules=Rules.from_config(current_app.config),
     )
     db.session.commit()
     return thanks()
