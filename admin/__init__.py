@@ -5,7 +5,7 @@ Access is enforced once, in the parent's ``before_request`` (``admin.access``).
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g
+from flask import Blueprint, Flask, current_app, g, url_for
 from werkzeug.exceptions import HTTPException
 
 from admin.access import declared_roles, enforce_access
@@ -23,6 +23,14 @@ NAVIGATION = (
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
 )
+
+
+@bp.app_template_global()
+def admin_home() -> str:
+    from admin.auth import home_url
+
+    user = g.get("user")
+    return home_url(user) if user else url_for("admin.auth.login")
 
 
 @bp.app_template_global()

@@ -69,7 +69,7 @@ def login():
             record(db.session, at=now, actor=user.name, actor_id=user.id, action="signed in")
             db.session.commit()
             start_session(user)
-            return redirect(_safe_next() or url_for("admin.inbox.index"), code=303)
+            return redirect(_safe_next() or home_url(user), code=303)
         record(db.session, at=now, actor=form.name.data[:80], action="sign-in failed")
         db.session.commit()
         form.password.errors.append("Name oder Passwort ist falsch.")
@@ -84,6 +84,11 @@ def logout():
     session.clear()
     flash("Sie sind abgemeldet.")
     return redirect(url_for("admin.auth.login"), code=303)
+
+
+def home_url(user) -> str:
+    """Where a user starts: the inbox, or the overview for those who only read reports."""
+    return url_for("admin.overview.index" if user.role is Role.READ else "admin.inbox.index")
 
 
 def _safe_next() -> str | None:
