@@ -24,8 +24,9 @@ run: $(VENV)/.installed
 	$(BIN)/krm demo
 	@echo
 	@echo "  Meinungskarte runs at http://$(HOST):$(PORT)/  (the form: http://$(HOST):$(PORT)/feedback/)"
-	@echo "  Admin area: not built yet - it arrives with the admin issue. Until then, look at the"
-	@echo "  stored feedback with: $(BIN)/krm shell  (or sqlite3 instance/krm.sqlite3)"
+	@echo "  Admin area: http://$(HOST):$(PORT)/admin/ - sign in as krm (KRM officer), teamleitung"
+	@echo "  (team lead) or bericht (reports only), password meinungskarte-demo (demo accounts;"
+	@echo "  create real ones with: $(BIN)/krm users add NAME --role krm|team|read)"
 	@echo
 	$(BIN)/krm run --host $(HOST) --port $(PORT) --debug
 

@@ -51,10 +51,13 @@ def demo_command() -> None:
     """Load demo data (a location, cards, feedback) if the database holds no feedback yet."""
     from cards.qr import card_url
     from cards.services import list_cards
-    from portal.demo import load_demo
+    from portal.demo import DEMO_PASSWORD, DEMO_USERS, load_demo, load_demo_accounts
     from portal.extensions import db
 
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("Demo data (with known passwords) is refused in production.")
     loaded = load_demo(db.session)
+    accounts = load_demo_accounts(db.session)
     db.session.commit()
     if loaded:
         click.echo(f"Demo data loaded: {loaded} feedback entries.")
@@ -63,6 +66,9 @@ def demo_command() -> None:
     for card in list_cards(db.session)[:3]:
         url = card_url(current_app.config["PUBLIC_BASE_URL"], card.code)
         click.echo(f"  Meinungskarte {card.location.name} / {card.label}: {url}")
+    if accounts:
+        names = ", ".join(name for name, _role, _team in DEMO_USERS)
+        click.echo(f"Demo accounts created: {names}, each with the password {DEMO_PASSWORD!r}.")
 
 
 @click.command("freeze")

@@ -7,12 +7,14 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from admin.accounts import add_team, add_user
+from admin.models import User
 from cards.codes import new_code
 from cards.models import Card, Location
 from portal.db import utcnow
 from portal.feedback import Feedback
 from portal.submissions import Submission, submit_feedback
-from portal.vocab import Area, Channel, Kind
+from portal.vocab import Area, Channel, Kind, Role
 
 CARDS = (
     ("Empfang", None),
@@ -66,6 +68,29 @@ FEEDBACK = (
         "Die Zustimmung zum Umzug dauert zu lange, die Wohnung ist jetzt weg.",
     ),
 )
+
+
+DEMO_PASSWORD = "meinungskarte-demo"  # noqa: S105  (demo only; `krm demo` refuses production)
+# (name, role, team): one account per role, so every view of the admin area can be tried.
+DEMO_USERS = (
+    ("krm", Role.KRM, None),
+    ("teamleitung", Role.TEAM, "Leistungsbereich Team 3"),
+    ("bericht", Role.READ, None),
+)
+DEMO_TEAMS = ("Leistungsbereich Team 3", "Arbeitsvermittlung")
+
+
+def load_demo_accounts(session: Session) -> bool:
+    """Demo teams and one user per role with DEMO_PASSWORD, if there are no users yet."""
+    if session.scalar(select(exists().where(User.id.isnot(None)))):
+        return False
+    now = utcnow()
+    for name in DEMO_TEAMS:
+        add_team(session, name, actor="krm demo", now=now)
+    session.flush()
+    for name, role, team in DEMO_USERS:
+        add_user(session, name, DEMO_PASSWORD, role, team=team, actor="krm demo", now=now)
+    return True
 
 
 def load_demo(session: Session) -> int:

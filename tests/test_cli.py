@@ -42,3 +42,23 @@ def test_the_krm_console_script_is_installed_and_speaks_flask():
     result = subprocess.run([*krm, "--help"], capture_output=True, text=True, check=True)
     for command in ("db", "demo", "run", "routes", "shell"):
         assert command in result.stdout
+
+
+def test_demo_creates_one_account_per_role_that_can_sign_in(app, runner):
+    from conftest import login
+
+    from portal.demo import DEMO_PASSWORD
+
+    result = runner.invoke(args=["demo"])
+    assert "Demo accounts created: krm, teamleitung, bericht" in result.output
+    for name in ("krm", "teamleitung", "bericht"):
+        assert login(app.test_client(), name, DEMO_PASSWORD).status_code == 303
+    assert "Demo accounts created" not in runner.invoke(args=["demo"]).output
+
+
+def test_demo_data_is_refused_in_production(monkeypatch, make_app):
+    monkeypatch.setenv("KRM_ENV", "production")
+    app = make_app(SECRET_KEY="s" * 40)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "refused in production" in result.output
