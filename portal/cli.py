@@ -56,8 +56,8 @@ def demo_command() -> None:
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Demo data (with known passwords) is refused in production.")
-    loaded = load_demo(db.session)
     accounts = load_demo_accounts(db.session)
+    loaded = load_demo(db.session)
     db.session.commit()
     if loaded:
         click.echo(f"Demo data loaded: {loaded} feedback entries.")

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from admin.accounts import add_team, add_user
-from admin.models import User
+from admin.models import Team, User
 from cards.codes import new_code
 from cards.models import Card, Location
 from portal.db import utcnow
@@ -106,9 +106,10 @@ def load_demo(session: Session) -> int:
         session.add(location)
         session.flush()
     now = utcnow()
+    team = session.scalar(select(Team).where(Team.name == DEMO_TEAMS[0]))
     for card_index, days_ago, rating, kind, area, text in FEEDBACK:
         card = location.cards[card_index] if card_index is not None else None
-        submit_feedback(
+        stored = submit_feedback(
             session,
             Submission(
                 channel=Channel.CARD_QR if card else Channel.HOMEPAGE,
@@ -121,4 +122,6 @@ def load_demo(session: Session) -> int:
             ),
             now=now - timedelta(days=days_ago, hours=card_index or 0),
         )
+        if team is not None and area is Area.BENEFITS:
+            session.get(Feedback, stored.feedback_id).team = team
     return len(FEEDBACK)
