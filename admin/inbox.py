@@ -1,0 +1,255 @@
+"""The inbox: which entries a user may see, filtered, searched and paged by keyset.
+
+Plain functions on a session. A team lead sees only the entries of their team, everywhere: the
+list, the counts and the entry page go through ``visible_to``. Paging never uses OFFSET and a page
+never counts the whole result: a cursor (sort key and id of the last row shown) continues the
+list, so page 1,000 is as fast as page 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from admin.models import Concern, Note, User
+from cards.codes import normalize as normalize_code
+from cards.models import Card
+from portal.deadlines import BERLIN
+from portal.feedback import Feedback
+from portal.vocab import OPEN_STATUSES, Channel, Kind, Role, Status
+
+PAGE_SIZE = 50
+MAX_SEARCH_TERMS = 12
+# The status filter's extra choice: everything still to be done (neu and in Bearbeitung).
+OPEN = "offen"
+
+
+class Sort(StrEnum):
+    RECEIVED = "received"  # newest first
+    DEADLINE = "deadline"  # earliest closing deadline first; open entries unless a status is set
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    status: Status | str | None = None  # a Status, OPEN, or None for all
+    kind: Kind | None = None
+    channel: Channel | None = None
+    location_id: int | None = None
+    card_code: str | None = None
+    rating: int | None = None
+    received_from: date | None = None  # Europe/Berlin calendar days, both inclusive
+    received_to: date | None = None
+    overdue: bool = False
+    team_id: int | None = None  # only honoured for the KRM role
+    without_team: bool = False
+    q: str | None = None
+    sort: Sort = Sort.RECEIVED
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the sort key (received_at or close_by) and the id of a row."""
+
+    key: datetime
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.key.astimezone(UTC).isoformat()},{self.id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Cursor | None:
+        """A cursor from a URL; anything malformed is None (the first page), never an error."""
+        key, _, ident = (value or "").rpartition(",")
+        try:
+            moment, number = datetime.fromisoformat(key), int(ident)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            return None
+        return cls(moment.astimezone(UTC), number)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Feedback]
+    next_cursor: Cursor | None  # the following page (older, or later deadlines)
+    prev_cursor: Cursor | None  # the page before (newer, or earlier deadlines)
+
+
+@dataclass(frozen=True)
+class Counts:
+    new: int
+    overdue: int
+
+
+def visible_to(user: User) -> list[ColumnElement[bool]]:
+    """Conditions that limit a query to what the user may see."""
+    if user.role == Role.KRM:
+        return []
+    if user.role == Role.TEAM and user.team_id is not None:
+        return [Feedback.team_id == user.team_id]
+    return [false()]
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """SQL twin of ``Feedback.overdue(now)``."""
+    acknowledgement_late = and_(Feedback.acknowledge_by < now, Feedback.acknowledged_at.is_(None))
+    return and_(
+        Feedback.status.in_(OPEN_STATUSES), or_(Feedback.close_by < now, acknowledgement_late)
+    )
+
+
+def counts(session: Session, user: User, now: datetime) -> Counts:
+    """Two cheap counts for the top of the inbox (status indexes), within the user's scope."""
+    return Counts(
+        new=_count(session, Feedback.status == Status.NEW, *visible_to(user)),
+        overdue=_count(session, overdue_condition(now), *visible_to(user)),
+    )
+
+
+def _count(session: Session, *conditions: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count()).select_from(Feedback).where(*conditions)) or 0
+
+
+def inbox_page(
+    session: Session,
+    inbox_filter: InboxFilter,
+    *,
+    user: User,
+    now: datetime,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """One page of the inbox: after the cursor ``before``, or the page preceding ``after``."""
+    query = select(Feedback).where(*visible_to(user), *conditions(session, inbox_filter, now))
+    query = query.options(
+        joinedload(Feedback.card), joinedload(Feedback.location), joinedload(Feedback.team)
+    )
+    key, descending = _sort_key(inbox_filter.sort)
+    if after is not None:
+        rows = _fetch(session, query, key, not descending, after, limit + 1)
+        if len(rows) > limit:  # there are still earlier pages
+            rows = rows[:limit][::-1]
+            return Page(rows, _cursor(rows[-1], key), _cursor(rows[0], key))
+        before = None  # back at the start: show a full first page
+    rows = _fetch(session, query, key, descending, before, limit + 1)
+    more, rows = len(rows) > limit, rows[:limit]
+    return Page(
+        rows,
+        next_cursor=_cursor(rows[-1], key) if more else None,
+        prev_cursor=_cursor(rows[0], key) if before is not None and rows else None,
+    )
+
+
+def _sort_key(sort: Sort):
+    if sort == Sort.DEADLINE:
+        return Feedback.close_by, False
+    return Feedback.received_at, True
+
+
+def _fetch(session, query: Select, key, descending: bool, cursor: Cursor | None, limit: int):
+    """Rows in the given direction, strictly beyond the cursor (sort key, then id)."""
+    if cursor is not None:
+        if descending:
+            beyond = or_(key < cursor.key, and_(key == cursor.key, Feedback.id < cursor.id))
+        else:
+            beyond = or_(key > cursor.key, and_(key == cursor.key, Feedback.id > cursor.id))
+        query = query.where(beyond)
+    order = (key.desc(), Feedback.id.desc()) if descending else (key.asc(), Feedback.id.asc())
+    return list(session.scalars(query.order_by(*order).limit(limit)).unique())
+
+
+def _cursor(row: Feedback, key) -> Cursor:
+    return Cursor(getattr(row, key.key), row.id)
+
+
+def conditions(session: Session, f: InboxFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a filter (without the user's scope)."""
+    found = [
+        _status_condition(f),
+        Feedback.kind == f.kind if f.kind else None,
+        Feedback.channel == f.channel if f.channel else None,
+        Feedback.location_id == f.location_id if f.location_id else None,
+        _card_condition(f.card_code) if f.card_code else None,
+        Feedback.rating == f.rating if f.rating else None,
+        Feedback.received_at >= _day_start(f.received_from) if f.received_from else None,
+        Feedback.received_at < _day_start(f.received_to + timedelta(1)) if f.received_to else None,
+        overdue_condition(now) if f.overdue else None,
+        Feedback.team_id == f.team_id if f.team_id else None,
+        Feedback.team_id.is_(None) if f.without_team else None,
+        search_condition(session, f.q) if f.q else None,
+    ]
+    return [condition for condition in found if condition is not None]
+
+
+def _status_condition(f: InboxFilter) -> ColumnElement[bool] | None:
+    if f.status == OPEN or (f.status is None and f.sort == Sort.DEADLINE):
+        return Feedback.status.in_(OPEN_STATUSES)
+    if f.status:
+        return Feedback.status == Status(f.status)
+    return None
+
+
+def _card_condition(code: str) -> ColumnElement[bool]:
+    canonical = normalize_code(code) or code
+    return Feedback.card_id == select(Card.id).where(Card.code == canonical).scalar_subquery()
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), BERLIN).astimezone(UTC)
+
+
+def search_condition(session: Session, q: str) -> ColumnElement[bool] | None:
+    """Full-text search: the FTS5 index on SQLite, a case-insensitive LIKE elsewhere."""
+    if session.get_bind().dialect.name == "sqlite":
+        expression = fts_query(q)
+        if not expression:
+            return None
+        matches = text("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts")
+        return Feedback.id.in_(matches.bindparams(fts=expression).columns(Feedback.id))
+    words = q.strip()
+    if not words:
+        return None
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Feedback.text.ilike(f"%{escaped}%", escape="\\")
+
+
+def fts_query(q: str) -> str:
+    """Typed words as FTS5 prefix phrases: ``Wartezeit Büro`` → ``"Wartezeit"* "Büro"*``.
+
+    Every word is quoted (inner quotes doubled), so FTS5 operators a user types (``AND``, ``-``,
+    ``*``, ``NEAR(``, quotes) are plain text and never a syntax error. Words without a letter or
+    digit would be empty phrases that match nothing; they are left out.
+    """
+    words = [word for word in q.split() if any(char.isalnum() for char in word)]
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words[:MAX_SEARCH_TERMS])
+
+
+def visible_entry(session: Session, entry_id: int, user: User) -> Feedback | None:
+    """The entry with everything its page shows, or None if it does not exist for this user."""
+    query = (
+        select(Feedback)
+        .where(Feedback.id == entry_id, *visible_to(user))
+        .options(
+            joinedload(Feedback.card).joinedload(Card.location),
+            joinedload(Feedback.location),
+            joinedload(Feedback.team),
+            selectinload(Feedback.concerns).joinedload(Concern.topic),
+            selectinload(Feedback.notes).joinedload(Note.author),
+        )
+    )
+    return session.scalars(query).unique().first()
+
+
+def local_time(moment: datetime | None) -> str:
+    """A moment as the office reads it: ``dd.mm.yyyy HH:MM`` in Europe/Berlin."""
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if moment else "–"
+
+
+def local_day(moment: datetime | None) -> str:
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y") if moment else "–"
