@@ -13,7 +13,13 @@ from flask import Flask
 from portal.db import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-MODEL_MODULES = ("cards.models", "portal.feedback", "admin.models", "portal.audit")
+MODEL_MODULES = (
+    "cards.models",
+    "portal.feedback",
+    "admin.models",
+    "admin.surveys",
+    "portal.audit",
+)
 
 # Tables the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow
 # tables), kept up to date by triggers. Schema comparisons leave them alone.
