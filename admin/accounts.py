@@ -39,17 +39,6 @@ def get_team(session: Session, name: str) -> Team:
     return team
 
 
-def add_team(session: Session, name: str, *, actor: str, now: datetime) -> Team:
-    if not name.strip():
-        raise AccountError("A team needs a name.")
-    if session.scalar(select(Team).where(Team.name == name.strip())):
-        raise AccountError(f"Team {name.strip()!r} exists already.")
-    team = Team(name=name.strip())
-    session.add(team)
-    record(session, at=now, actor=actor, action="team added", subject=f"team:{team.name}")
-    return team
-
-
 def list_teams(session: Session, *, include_inactive: bool = False) -> Sequence[Team]:
     query = select(Team).order_by(Team.name)
     if not include_inactive:

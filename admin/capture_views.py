@@ -263,8 +263,8 @@ def index():
     if stored.duplicate:
         hours = int(rules.duplicate_window.total_seconds() // 3600)
         flash(
-            f"Dieser Text von dieser Karte wurde in den letzten {hours} Stunden schon erfasst "
-            f"(Nr. {stored.feedback_id}) und nicht noch einmal gespeichert. Nächste Karte:"
+            f"Eine Karte mit genau diesen Angaben wurde in den letzten {hours} Stunden schon "
+            f"erfasst (Nr. {stored.feedback_id}) und nicht noch einmal gespeichert. Nächste Karte:"
         )
     else:
         count += 1

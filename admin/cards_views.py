@@ -6,8 +6,6 @@ cards.sheets); this module only adds forms, German messages and audit events.
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     Response,
@@ -44,10 +42,10 @@ from cards.services import (
     find_card,
     list_cards,
     list_locations,
+    print_sheet,
     retire_card,
 )
-from cards.sheets import CARD_SIZES, sheet_html, sheet_pdf
-from portal.audit import record
+from cards.sheets import CARD_SIZES
 from portal.db import utcnow
 from portal.extensions import db
 from portal.vocab import AREA_REGISTER_LABELS, Area
@@ -138,21 +136,17 @@ def index():
 def location_add():
     form = LocationForm()
     if form.validate_on_submit():
-        now = utcnow()
         try:
-            location = add_location(db.session, form.location_code.data, form.location_name.data)
-        except CardError as error:
-            form.location_code.errors.append(_german(error))
-        else:
-            record(
+            location = add_location(
                 db.session,
-                at=now,
+                form.location_code.data,
+                form.location_name.data,
                 actor=g.user.name,
                 actor_id=g.user.id,
-                action="location added",
-                subject=f"location:{location.code}",
-                changes={"name": location.name},
             )
+        except CardError as error:
+            form.location_code.errors.append(error.german)
+        else:
             db.session.commit()
             flash(f"Dienststelle {location.code} ({location.name}) angelegt.")
             return redirect(url_for(".index", _anchor=f"dienststelle-{location.code}"), code=303)
@@ -165,7 +159,6 @@ def location_add():
 def cards_add():
     form = CardsForm().set_locations(list_locations(db.session))
     if form.validate_on_submit():
-        now = utcnow()
         area = Area(form.card_area.data) if form.card_area.data else None
         try:
             cards = add_cards(
@@ -174,25 +167,14 @@ def cards_add():
                 form.card_label.data,
                 count=form.card_count.data,
                 default_area=area,
+                actor=g.user.name,
+                actor_id=g.user.id,
             )
         except CardError as error:
-            form.card_label.errors.append(_german(error))
+            form.card_label.errors.append(error.german)
         else:
             codes = [card.code for card in cards]
             location = cards[0].location
-            record(
-                db.session,
-                at=now,
-                actor=g.user.name,
-                actor_id=g.user.id,
-                action="cards added",
-                subject=f"location:{location.code}",
-                changes={
-                    "label": form.card_label.data,
-                    "default_area": area.value if area else None,
-                    "codes": codes,
-                },
-            )
             db.session.commit()
             noun = "Karte" if len(codes) == 1 else "Karten"
             flash(
@@ -209,17 +191,7 @@ def retire(code: str):
     card = _card(code)
     form = RetireForm()
     if card.retired_at is None and form.validate_on_submit():
-        now = utcnow()
-        retire_card(db.session, card.code, now=now)
-        record(
-            db.session,
-            at=now,
-            actor=g.user.name,
-            actor_id=g.user.id,
-            action="card retired",
-            subject=f"card:{card.code}",
-            changes={"location": card.location.code, "label": card.label},
-        )
+        retire_card(db.session, card.code, now=utcnow(), actor=g.user.name, actor_id=g.user.id)
         db.session.commit()
         flash(
             f"Karte {card.code} ist stillgelegt. Sie wird nicht mehr gedruckt; ausgegebene "
@@ -273,24 +245,21 @@ def _sheet(kind: str):
     location_code = (request.args.get("location") or "").strip().upper() or None
     codes = [code for code in request.args.getlist("card") if code.strip()]
     size = (request.args.get("size") or current_app.config["CARD_SIZE"]).strip().upper()
-    if size not in CARD_SIZES:
-        return _page(sheet_error=f"Die Kartengröße „{size}“ gibt es nicht: A6, A5 oder A4."), 400
     try:
-        cards = list_cards(db.session, location_code=location_code, codes=codes)
+        sheet = print_sheet(
+            db.session,
+            kind,
+            location_code=location_code,
+            codes=codes,
+            card_size=size,
+            base_url=current_app.config["PUBLIC_BASE_URL"],
+            jobcenter_name=current_app.config["JOBCENTER_NAME"],
+        )
     except CardError as error:
-        return _page(sheet_error=_german(error)), 404
-    if not cards:
-        return _page(sheet_error="Es gibt keine aktiven Karten zum Drucken."), 404
-    render = sheet_pdf if kind == "pdf" else sheet_html
-    body = render(
-        cards,
-        base_url=current_app.config["PUBLIC_BASE_URL"],
-        jobcenter_name=current_app.config["JOBCENTER_NAME"],
-        card_size=size,
-    )
+        return _page(sheet_error=error.german), 404 if size in CARD_SIZES else 400
     name = f"meinungskarten-{location_code or ('auswahl' if codes else 'alle')}-{size}"
     mimetype = "application/pdf" if kind == "pdf" else "text/html"
-    return _download(body, mimetype, name, kind)
+    return _download(sheet.content, mimetype, name, kind)
 
 
 def _page(
@@ -345,33 +314,3 @@ def _download(body: str | bytes, mimetype: str, name: str, extension: str) -> Re
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# The services speak English (they are shared with the CLI); the officer reads German.
-_MESSAGES = (
-    (
-        re.compile(r"^Location (\S+) exists already"),
-        "Eine Dienststelle mit dem Kürzel {0} gibt es schon.",
-    ),
-    (re.compile(r"^There is no location (\S+)\."), "Die Dienststelle {0} gibt es nicht."),
-    (
-        re.compile(r"^A location needs a code and a name"),
-        "Eine Dienststelle braucht Kürzel und Namen.",
-    ),
-    (re.compile(r"^A card needs a label"), "Bitte geben Sie an, wo die Karten ausliegen."),
-    (re.compile(r"^Create between"), f"Bitte eine Anzahl von 1 bis {MAX_CARDS}."),
-    (re.compile(r"^There is no card (\S+)\."), "Die Karte {0} gibt es nicht."),
-    (re.compile(r"^Not a card code: (.+)$"), "Kein gültiger Kartencode: {0}"),
-    (
-        re.compile(r"^No such \(active\) card: (.+)$"),
-        "Diese Karten gibt es nicht oder sie sind stillgelegt: {0}",
-    ),
-)
-
-
-def _german(error: CardError) -> str:
-    message = str(error)
-    for pattern, german in _MESSAGES:
-        if match := pattern.match(message):
-            return german.format(*match.groups())
-    return f"Das ging nicht ({message})."

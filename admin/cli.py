@@ -10,13 +10,14 @@ from flask.cli import AppGroup
 
 from admin.accounts import (
     AccountError,
-    add_team,
     add_user,
     list_teams,
     list_users,
     reset_password,
     set_active,
 )
+from admin.models import Team
+from admin.topics import ListError, add_named
 from portal.db import utcnow
 from portal.extensions import db
 from portal.vocab import Role
@@ -104,11 +105,11 @@ def users_activate(name: str) -> None:
 def teams_add(name: str) -> None:
     """Add a team (e.g. 'Leistungsbereich Team 3')."""
     try:
-        add_team(db.session, name, actor=ACTOR, now=utcnow())
-    except AccountError as error:
+        team = add_named(db.session, Team, name, actor=ACTOR, now=utcnow())
+    except ListError as error:
         _fail(error)
     db.session.commit()
-    click.echo(name.strip())
+    click.echo(team.name)
 
 
 @teams_cli.command("list")

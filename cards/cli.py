@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import NoReturn
 
@@ -12,19 +11,22 @@ from flask.cli import AppGroup
 
 from cards import qr
 from cards.services import (
+    SHEET_RENDERERS,
     CardError,
     add_cards,
     add_location,
-    find_card,
+    get_card,
     list_cards,
     list_locations,
+    print_sheet,
     retire_card,
 )
-from cards.sheets import CARD_SIZES, page_layout, sheet_html, sheet_pdf
+from cards.sheets import CARD_SIZES
 from portal.db import utcnow
 from portal.extensions import db
 from portal.vocab import Area
 
+ACTOR = "krm (CLI)"
 locations_cli = AppGroup("locations", help="Dienststellen (locations) that hand out cards.")
 cards_cli = AppGroup("cards", help="Meinungskarten: create, list, QR codes and print sheets.")
 
@@ -39,7 +41,7 @@ def _fail(error: Exception) -> NoReturn:
 def locations_add(code: str, name: str) -> None:
     """Add a location with a short CODE (e.g. HST) and its NAME."""
     try:
-        location = add_location(db.session, code, name)
+        location = add_location(db.session, code, name, actor=ACTOR)
     except CardError as error:
         _fail(error)
     db.session.commit()
@@ -68,6 +70,7 @@ def cards_add(location_code: str, label: str, count: int, area: str | None) -> N
             label,
             count=count,
             default_area=Area(area) if area else None,
+            actor=ACTOR,
         )
     except CardError as error:
         _fail(error)
@@ -99,7 +102,7 @@ def cards_list(location_code: str | None, include_retired: bool) -> None:
 def cards_retire(code: str) -> None:
     """Stop printing a card; copies already handed out keep working."""
     try:
-        card = retire_card(db.session, code, now=utcnow())
+        card = retire_card(db.session, code, now=utcnow(), actor=ACTOR)
     except CardError as error:
         _fail(error)
     db.session.commit()
@@ -112,9 +115,10 @@ def cards_retire(code: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def cards_qr(code: str, kind: str, out: Path) -> None:
     """Write the QR code of card CODE as SVG or PNG."""
-    card = find_card(db.session, code)
-    if card is None:
-        _fail(CardError(f"There is no card {code}."))
+    try:
+        card = get_card(db.session, code)
+    except CardError as error:
+        _fail(error)
     url = qr.card_url(current_app.config["PUBLIC_BASE_URL"], card.code)
     if kind == "svg":
         out.write_text(qr.svg(url), encoding="utf-8")
@@ -142,29 +146,26 @@ def cards_sheet(
     location_code: str | None, codes: tuple[str, ...], card_size: str | None, out: Path
 ) -> None:
     """Write print sheets of the active cards: A4 pages to cut apart, as PDF or HTML."""
-    renderers = {".pdf": sheet_pdf, ".html": sheet_html}
-    render = renderers.get(out.suffix.lower())
-    if render is None:
-        _fail(CardError(f"{out}: the file must end in .pdf or .html."))
-    card_size = card_size or current_app.config["CARD_SIZE"]
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in SHEET_RENDERERS:
+        raise click.ClickException(f"{out}: the file must end in .pdf or .html.")
     try:
-        cards = list_cards(db.session, location_code=location_code, codes=codes)
-        if not cards:
-            raise CardError("There are no active cards to print.")
-        content = render(
-            cards,
+        sheet = print_sheet(
+            db.session,
+            fmt,
+            location_code=location_code,
+            codes=codes,
+            card_size=card_size or current_app.config["CARD_SIZE"],
             base_url=current_app.config["PUBLIC_BASE_URL"],
             jobcenter_name=current_app.config["JOBCENTER_NAME"],
-            card_size=card_size,
         )
-    except ValueError as error:  # CardError, or an unknown CARD_SIZE setting
+    except CardError as error:
         _fail(error)
-    if isinstance(content, bytes):
-        out.write_bytes(content)
+    if isinstance(sheet.content, bytes):
+        out.write_bytes(sheet.content)
     else:
-        out.write_text(content, encoding="utf-8")
-    pages = math.ceil(len(cards) / page_layout(card_size).per_page)
-    click.echo(f"{out}: {_count(len(cards), 'card')} on {_count(pages, 'page')}")
+        out.write_text(sheet.content, encoding="utf-8")
+    click.echo(f"{out}: {_count(sheet.cards, 'card')} on {_count(sheet.pages, 'page')}")
 
 
 def _count(number: int, noun: str) -> str:

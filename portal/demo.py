@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from admin.accounts import add_team, add_user
+from admin.accounts import add_user
 from admin.models import Team, User
+from admin.topics import add_named
 from cards.codes import new_code
 from cards.models import Card, Location
 from portal.db import utcnow
@@ -86,7 +87,7 @@ def load_demo_accounts(session: Session) -> bool:
         return False
     now = utcnow()
     for name in DEMO_TEAMS:
-        add_team(session, name, actor="krm demo", now=now)
+        add_named(session, Team, name, actor="krm demo", now=now)
     session.flush()
     for name, role, team in DEMO_USERS:
         add_user(session, name, DEMO_PASSWORD, role, team=team, actor="krm demo", now=now)

@@ -67,7 +67,7 @@ def submit_feedback(
     now: datetime,
     rules: Rules = Rules(),
 ) -> Stored:
-    """Mask and store one submission, unless the same text came from the same card in the window.
+    """Mask and store one submission, unless it came from the same card in the window already.
 
     A card code that matches no card is kept out of the record but the feedback is stored all the
     same: losing a citizen's words over a misprinted card would be worse than not attributing them.
@@ -83,7 +83,7 @@ def submit_feedback(
     masked = mask_personal_data(submission.text) if submission.text else None
     duplicate_key = None
     if masked:
-        duplicate_key = _duplicate_key(submission, code, masked.text)
+        duplicate_key = _duplicate_key(submission, code, location_id, masked.text)
         earlier = session.execute(
             select(Feedback.id)
             .where(Feedback.duplicate_key == duplicate_key)
@@ -126,6 +126,14 @@ def submit_feedback(
     return Stored(feedback_id, duplicate=False)
 
 
-def _duplicate_key(submission: Submission, code: str | None, text: str) -> str:
-    source = code or submission.card_code or submission.channel.value
-    return hashlib.sha256(f"{source}\n{fingerprint_text(text)}".encode()).hexdigest()
+def _duplicate_key(
+    submission: Submission, code: str | None, location_id: int | None, text: str
+) -> str:
+    """What makes a resubmission: the same card (or channel and location without one), the same
+    rating, kind and area, and the same text. Two people who both write "Danke!" on the same card
+    but tick different faces stay two reactions."""
+    source = code or submission.card_code or f"{submission.channel.value}@{location_id or '-'}"
+    answers = (submission.rating, submission.kind, submission.area)
+    parts = [source, *("" if value is None else str(value) for value in answers)]
+    parts.append(fingerprint_text(text))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -92,14 +92,16 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def accounts(app):
     """Two teams and a user of every role: krm, team (Team 3), read; all with PASSWORD."""
-    from admin.accounts import add_team, add_user
+    from admin.accounts import add_user
+    from admin.models import Team
+    from admin.topics import add_named
     from portal.db import utcnow
     from portal.vocab import Role
 
     with app.app_context():
         now = utcnow()
-        add_team(db.session, "Team 3", actor="test", now=now)
-        add_team(db.session, "Team 5", actor="test", now=now)
+        add_named(db.session, Team, "Team 3", actor="test", now=now)
+        add_named(db.session, Team, "Team 5", actor="test", now=now)
         db.session.flush()
         add_user(db.session, "krm", PASSWORD, Role.KRM, actor="test", now=now)
         add_user(db.session, "lead3", PASSWORD, Role.TEAM, team="Team 3", actor="test", now=now)

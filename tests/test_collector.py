@@ -225,6 +225,32 @@ def test_duplicates_are_per_card_and_per_day(app):
     assert len(stored_feedback(app)) == 3
 
 
+def test_the_same_words_with_another_rating_or_from_another_office_are_not_duplicates(app):
+    with app.app_context():
+        north = Location(code="NORD", name="Nord")
+        south = Location(code="SUED", name="Süd")
+        db.session.add_all([north, south])
+        db.session.flush()
+        now = datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+        def paper(location, rating):
+            submission = Submission(
+                channel=Channel.CARD_PAPER,
+                language="de",
+                text="Danke!",
+                rating=rating,
+                location_id=location.id,
+            )
+            return submit_feedback(db.session, submission, now=now)
+
+        assert not paper(north, 5).duplicate
+        assert paper(north, 5).duplicate  # typed in twice
+        assert not paper(north, 4).duplicate  # another person, another face
+        assert not paper(south, 5).duplicate  # a card without code from another office
+        db.session.commit()
+    assert len(stored_feedback(app)) == 3
+
+
 def test_feedback_through_a_card_is_attributed_and_an_unknown_card_still_stored(app, client):
     with app.app_context():
         location = Location(code="HST", name="Hauptstelle")

@@ -7,7 +7,7 @@ from conftest import csrf_token, login
 from sqlalchemy import select
 
 from admin.models import Team, Topic
-from admin.topics import DuplicateName, add_topic, list_topics, set_topic_active
+from admin.topics import DuplicateName, add_named, list_topics, set_active
 from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
@@ -39,13 +39,13 @@ def test_the_topic_services(app):
     with app.app_context():
         now = utcnow()
         assert {t.name for t in list_topics(db.session)} >= set(DEFAULT_TOPICS)
-        added = add_topic(db.session, "  Terminvergabe   online ", actor="test", now=now)
+        added = add_named(db.session, Topic, "  Terminvergabe   online ", actor="test", now=now)
         assert added.name == "Terminvergabe online" and added.active
         with pytest.raises(DuplicateName) as refused:
-            add_topic(db.session, "terminvergabe ONLINE", actor="test", now=now)
+            add_named(db.session, Topic, "terminvergabe ONLINE", actor="test", now=now)
         assert refused.value.existing is added
-        set_topic_active(db.session, added.id, False, actor="test", now=now)
-        set_topic_active(db.session, added.id, False, actor="test", now=now)  # no-op
+        set_active(db.session, Topic, added.id, False, actor="test", now=now)
+        set_active(db.session, Topic, added.id, False, actor="test", now=now)  # no-op
         assert added not in list_topics(db.session, active_only=True)
         assert added in list_topics(db.session)
         db.session.commit()
