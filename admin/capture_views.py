@@ -9,12 +9,10 @@ the same stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
 from wtforms import (
     DateField,
     HiddenField,
@@ -27,118 +25,22 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from admin.access import requires
+from admin.capture import PaperCard, capture_paper_card
 from admin.forms import berlin_date, error_summary
 from cards.codes import normalize
-from cards.models import Card, Location
+from cards.models import Card
 from cards.services import find_card, list_locations
-from portal.audit import record
 from portal.db import utcnow
 from portal.deadlines import BERLIN
 from portal.extensions import db
 from portal.public.forms import MAX_TEXT
-from portal.submissions import Rules, Stored, Submission, submit_feedback
+from portal.submissions import Rules
 from portal.text import clean_text
-from portal.vocab import AREA_REGISTER_LABELS, RATINGS, Area, Channel, Kind
+from portal.vocab import AREA_REGISTER_LABELS, RATINGS, Area, Kind
 
 bp = Blueprint("capture", __name__, url_prefix="/paper")
 
-LANGUAGE = "de"  # the printed card is German
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # what a date input sends, and what people type
-
-
-# The service ----------------------------------------------------------------------------------
-
-
-class CaptureError(ValueError):
-    """A paper card that cannot be stored as typed; the message says why."""
-
-
-@dataclass(frozen=True)
-class PaperCard:
-    """One paper card as typed in: a card code, or the location when the code is unreadable."""
-
-    received_on: date
-    card_code: str | None = None
-    location_id: int | None = None
-    rating: int | None = None
-    kind: Kind | None = None
-    area: Area | None = None
-    text: str | None = None
-
-
-def capture_paper_card(
-    session: Session,
-    entry: PaperCard,
-    *,
-    actor: str,
-    now: datetime,
-    rules: Rules,
-    actor_id: int | None = None,
-) -> Stored:
-    """Store a paper card through ``submit_feedback`` and write the audit event.
-
-    Unlike the public collector, an unknown code is refused: the officer has the card in hand
-    and can check the code or choose the location. A card's default area applies when no area
-    was given. Received on ``now`` if the date is today (Europe/Berlin), else at noon that day.
-    A duplicate (the same text from the same card within the window) is not stored again and
-    gets no audit event; ``Stored.duplicate`` says so.
-    """
-    today = now.astimezone(BERLIN).date()
-    if entry.received_on > today:
-        raise CaptureError("The date lies in the future.")
-    if not entry.rating and not entry.text:
-        raise CaptureError("The card is empty: it needs a rating or a text.")
-    card: Card | None = None
-    location: Location | None = None
-    if entry.card_code:
-        card = find_card(session, entry.card_code)
-        if card is None:
-            raise CaptureError(f"There is no card {entry.card_code}.")
-        location = card.location
-    elif entry.location_id is not None:
-        location = session.get(Location, entry.location_id)
-        if location is None:
-            raise CaptureError(f"There is no location {entry.location_id}.")
-    else:
-        raise CaptureError("A paper card needs its code or its location.")
-
-    received_at = now if entry.received_on == today else noon_in_berlin(entry.received_on)
-    stored = submit_feedback(
-        session,
-        Submission(
-            channel=Channel.CARD_PAPER,
-            language=LANGUAGE,
-            rating=entry.rating,
-            kind=entry.kind,
-            area=entry.area or (card.default_area if card else None),
-            text=entry.text,
-            card_code=card.code if card else None,
-            location_id=None if card else location.id,
-        ),
-        now=received_at,
-        rules=rules,
-    )
-    if not stored.duplicate:
-        record(
-            session,
-            at=now,
-            actor=actor,
-            actor_id=actor_id,
-            action="paper card captured",
-            subject=f"card:{card.code}" if card else f"location:{location.code}",
-            feedback_id=stored.feedback_id,
-            changes={
-                "card": card.code if card else None,
-                "location": location.code,
-                "received_on": entry.received_on.isoformat(),
-            },
-        )
-    return stored
-
-
-def noon_in_berlin(day: date) -> datetime:
-    """12:00 office time on ``day``, in UTC: a date without a time, safely inside that day."""
-    return datetime.combine(day, time(12), tzinfo=BERLIN).astimezone(UTC)
 
 
 # The form -------------------------------------------------------------------------------------

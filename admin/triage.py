@@ -350,6 +350,7 @@ ACTION_WORDS = {
     "entry updated": "geändert",
     "acknowledged": "Eingang bestätigt",
     "note added": "Notiz hinzugefügt",
+    "paper card captured": "Papierkarte erfasst",
     "bulk: spam": "Sammelaktion: als Spam markiert",
     "bulk: lob": "Sammelaktion: Lob weitergegeben und erledigt",
     "bulk: team": "Sammelaktion: Team zugewiesen",

@@ -96,6 +96,9 @@ def test_a_card_typed_by_its_code_is_stored_masked_and_audited(app, krm_client, 
     assert re.search(r'<textarea[^>]*name="text"[^>]*></textarea>', page)
     assert 'name="count" value="1"' in page
 
+    entry = krm_client.get(f"/admin/entries/{feedback.id}").get_data(as_text=True)
+    assert "Papierkarte erfasst" in entry and "paper card captured" not in entry
+
 
 def test_the_count_runs_on_from_card_to_card(krm_client, places):
     response = krm_client.post(PATH, data=card(krm_client, code=CODE, rating="5", count="4"))
