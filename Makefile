@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CATALOG := portal/translations
 
-.PHONY: run test lint format translations translation-new clean
+.PHONY: run test lint format bench translations translation-new clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(VENV)/.installed-test lint
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Benchmarks print tables; they are never timed assertions in tests. BENCH_ROWS=100000 for a quick run.
+BENCH_ROWS ?= 1000000
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.inbox $(BENCH_ROWS)
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

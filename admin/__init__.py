@@ -22,6 +22,7 @@ NAVIGATION = (
     ("admin.capture.index", "Papierkarten erfassen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
+    ("admin.audit.index", "Protokoll"),
 )
 
 
@@ -46,6 +47,7 @@ def admin_navigation() -> list[tuple[str, str]]:
 
 
 from admin import (  # noqa: E402  (the areas, one blueprint each)
+    audit_views,
     auth,
     capture_views,
     cards_views,
@@ -61,6 +63,7 @@ for child in (
     cards_views.bp,
     settings_views.bp,
     overview_views.bp,
+    audit_views.bp,
 ):
     bp.register_blueprint(child)
 

@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from admin.access import requires
 from admin.accounts import list_teams
+from admin.history import history_lines
 from admin.inbox import (
     OPEN,
     Cursor,
@@ -53,7 +54,6 @@ from admin.triage import (
     add_note,
     bulk,
     concern_problem,
-    history_lines,
     status_problem,
     update_entry,
 )
@@ -343,9 +343,9 @@ class ConcernForm(FlaskForm):
             raise ValidationError("Bitte wählen Sie die Anliegensart – oder leeren Sie die Zeile.")
 
     def validate_assessment(self, field: SelectField) -> None:
-        kind = _member(ConcernKind, self.kind.data)
+        kind = ConcernKind.lookup(self.kind.data)
         if kind is not None and not self.kind.errors:
-            problem = concern_problem(kind, _member(Assessment, field.data))
+            problem = concern_problem(kind, Assessment.lookup(field.data))
             if problem:
                 raise ValidationError(problem)
 
@@ -361,7 +361,7 @@ class EntryForm(FlaskForm):
         return [entry.form for entry in self.concerns if not entry.form.is_empty]
 
     def validate_status(self, field: SelectField) -> None:
-        status = _member(Status, field.data)
+        status = Status.lookup(field.data)
         problem = status and status_problem(status, len(self.filled_concerns()))
         if problem:
             raise ValidationError(problem)
@@ -375,13 +375,6 @@ class NoteForm(FlaskForm):
             Length(max=MAX_NOTE, message=f"Eine Notiz hat höchstens {MAX_NOTE} Zeichen."),
         ],
     )
-
-
-def _member(vocabulary, value):
-    try:
-        return vocabulary(value) if value else None
-    except ValueError:
-        return None
 
 
 def _entry_or_404(entry_id: int):
@@ -480,9 +473,9 @@ def _changes(form: EntryForm) -> EntryChanges:
         concerns=[
             ConcernInput(
                 kind=ConcernKind(row.kind.data),
-                area=_member(Area, row.area.data),
+                area=Area.lookup(row.area.data),
                 topic_id=int(row.topic.data) if row.topic.data else None,
-                assessment=_member(Assessment, row.assessment.data),
+                assessment=Assessment.lookup(row.assessment.data),
             )
             for row in form.filled_concerns()
         ],

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from admin.inbox import local_time, visible_to
+from admin.inbox import visible_to
 from admin.models import Concern, Note, Team, Topic, User
-from portal.audit import AuditEvent, record
+from portal.audit import record
 from portal.feedback import Feedback
 from portal.vocab import (
     AREA_REGISTER_LABELS,
@@ -342,99 +342,3 @@ def praise_recipient(feedback: Feedback) -> str:
     if area is not None:
         return f"den Bereich {AREA_REGISTER_LABELS[area]}"
     return "die Mitarbeitenden"
-
-
-# --- the history in words ----------------------------------------------------------------------
-
-ACTION_WORDS = {
-    "entry updated": "geändert",
-    "acknowledged": "Eingang bestätigt",
-    "note added": "Notiz hinzugefügt",
-    "paper card captured": "Papierkarte erfasst",
-    "bulk: spam": "Sammelaktion: als Spam markiert",
-    "bulk: lob": "Sammelaktion: Lob weitergegeben und erledigt",
-    "bulk: team": "Sammelaktion: Team zugewiesen",
-}
-FIELD_WORDS = {
-    "concerns": "Anliegen",
-    "status": "Status",
-    "closed_at": "Erledigt am",
-    "ombudsstelle": "Ombudsstelle",
-    "team": "Team",
-    "acknowledged_at": "Eingang bestätigt am",
-    "note": "Notiz",
-}
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    at: str
-    actor: str
-    action: str
-    changes: list[tuple[str, str, str]]  # (field, old, new) in words
-
-
-def history_lines(events: Iterable[AuditEvent]) -> list[HistoryLine]:
-    return [
-        HistoryLine(
-            at=local_time(event.at),
-            actor=event.actor,
-            action=ACTION_WORDS.get(event.action, event.action),
-            changes=[
-                (FIELD_WORDS.get(name, name), _words(name, old), _words(name, new))
-                for name, (old, new) in _pairs(event.details)
-            ],
-        )
-        for event in events
-    ]
-
-
-def _pairs(details: dict[str, Any]) -> list[tuple[str, tuple[Any, Any]]]:
-    """Only ``{"field": [old, new]}`` entries; other details are not a change to show."""
-    return [
-        (name, (value[0], value[1]))
-        for name, value in details.items()
-        if isinstance(value, list) and len(value) == 2
-    ]
-
-
-def _words(name: str, value: Any) -> str:
-    if value is None or value == []:
-        return "keine" if name == "concerns" else "–"
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if name == "status":
-        return _label(Status, value)
-    if name.endswith("_at"):
-        try:
-            return local_time(datetime.fromisoformat(value))
-        except (TypeError, ValueError):
-            return str(value)
-    if name == "concerns" and isinstance(value, list):
-        return "; ".join(_concern_text(item) for item in value)
-    return str(value)
-
-
-def _concern_text(item: Any) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    area = _member(Area, item.get("area"))
-    parts = [
-        _label(ConcernKind, item.get("kind")),
-        AREA_REGISTER_LABELS[area] if area else None,
-        item.get("topic"),
-        _label(Assessment, item.get("assessment")) if item.get("assessment") else None,
-    ]
-    return ", ".join(part for part in parts if part)
-
-
-def _member(vocabulary, value):
-    try:
-        return vocabulary(value) if value else None
-    except ValueError:
-        return None
-
-
-def _label(vocabulary, value) -> str:
-    member = _member(vocabulary, value)
-    return str(member.label) if member else str(value)

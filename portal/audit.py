@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, and_, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import Base, UTCDateTime
@@ -55,6 +55,41 @@ def record(
     )
     session.add(event)
     return event
+
+
+# The log's sections, as conditions on an event.
+SECTIONS = {
+    "sign-in": lambda: AuditEvent.action.in_(("signed in", "sign-in failed", "signed out")),
+    "entries": lambda: AuditEvent.feedback_id.isnot(None),
+    "accounts": lambda: or_(AuditEvent.subject.like("user:%"), AuditEvent.subject.like("team:%")),
+    "cards": lambda: and_(
+        AuditEvent.feedback_id.is_(None),
+        or_(AuditEvent.subject.like("location:%"), AuditEvent.subject.like("card:%")),
+    ),
+    "topics": lambda: AuditEvent.subject.like("topic:%"),
+}
+
+
+def log_page(
+    session: Session,
+    *,
+    section: str | None = None,
+    actor: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> tuple[list[AuditEvent], int | None]:
+    """Newest first, paged by id (the order of writing); returns the events and the next cursor."""
+    query = select(AuditEvent)
+    if section in SECTIONS:
+        query = query.where(SECTIONS[section]())
+    if actor:
+        query = query.where(func.lower(AuditEvent.actor) == actor.strip().lower())
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    events = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more = len(events) > limit
+    events = events[:limit]
+    return events, (events[-1].id if more else None)
 
 
 def history(session: Session, feedback_id: int) -> list[AuditEvent]:

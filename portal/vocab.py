@@ -6,6 +6,7 @@ Public labels are translated (lazy gettext); the officer's labels are the regist
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 from flask_babel import lazy_gettext as _l
 
@@ -22,6 +23,14 @@ class Vocabulary(StrEnum):
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def lookup(cls, value: object) -> Self | None:
+        """The member for a stored or submitted value; None for empty or unknown values."""
+        try:
+            return cls(value) if value else None
+        except ValueError:
+            return None
 
 
 class Channel(Vocabulary):
