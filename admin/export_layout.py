@@ -80,27 +80,32 @@ def is_default(session: Session) -> bool:
     return session.scalar(select(ExportColumn.id).limit(1)) is None
 
 
-def layout_problem(columns: Sequence[Column]) -> str | None:
+def layout_problems(columns: Sequence[Column]) -> list[tuple[str | None, str]]:
+    """(field, German message) for every problem; field None where no one column is at fault."""
     if not columns:
-        return "Bitte behalten Sie mindestens eine Spalte im Export."
+        return [(None, "Bitte behalten Sie mindestens eine Spalte im Export.")]
+    problems: list[tuple[str | None, str]] = []
     seen_fields: set[str] = set()
-    seen_headers: dict[str, str] = {}
+    seen_headers: set[str] = set()
     for column in columns:
         if column.field not in FIELDS or column.field in seen_fields:
-            return "Diese Spaltenzuordnung ist ungültig; bitte laden Sie die Seite neu."
+            problems.append((None, "Diese Spaltenzuordnung ist ungültig; bitte laden Sie neu."))
+            continue
         seen_fields.add(column.field)
         header = column.header
         if not header:
-            return f"Bitte geben Sie der Spalte „{FIELDS[column.field]}“ einen Namen."
-        if len(header) > MAX_HEADER:
-            return f"Spaltennamen haben höchstens {MAX_HEADER} Zeichen: „{header[:30]}…“."
-        if header.startswith(FORMULA_STARTS):
-            return f"Der Spaltenname „{header}“ darf nicht mit =, +, -, @ beginnen."
-        key = header.casefold()
-        if key in seen_headers:
-            return f"Der Spaltenname „{header}“ kommt zweimal vor."
-        seen_headers[key] = header
-    return None
+            message = f"Bitte geben Sie der Spalte „{FIELDS[column.field]}“ einen Namen."
+        elif len(header) > MAX_HEADER:
+            message = f"Spaltennamen haben höchstens {MAX_HEADER} Zeichen."
+        elif header.startswith(FORMULA_STARTS):
+            message = f"Der Spaltenname „{header}“ darf nicht mit =, +, -, @ beginnen."
+        elif header.casefold() in seen_headers:
+            message = f"Der Spaltenname „{header}“ kommt zweimal vor."
+        else:
+            seen_headers.add(header.casefold())
+            continue
+        problems.append((column.field, message))
+    return problems
 
 
 def save_layout(
@@ -112,9 +117,9 @@ def save_layout(
     now: datetime,
 ) -> bool:
     """Store the mapping in the given order; False (and nothing written) if nothing changed."""
-    problem = layout_problem(columns)
-    if problem:
-        raise LayoutError(problem)
+    problems = layout_problems(columns)
+    if problems:
+        raise LayoutError(problems[0][1])
     wanted = list(columns)
     if wanted == list(DEFAULT_LAYOUT):  # the default is stored as no rows at all
         return reset_layout(session, actor=actor, actor_id=actor_id, now=now)
