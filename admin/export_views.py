@@ -6,7 +6,7 @@ import tempfile
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from admin.access import requires
@@ -50,7 +50,10 @@ class ExportForm(FlaskForm):
     )
     format = RadioField(
         "Format",
-        choices=[("xlsx", "Excel (XLSX) mit Blatt Kundenbefragung"), ("csv", "CSV (Semikolon)")],
+        choices=[
+            SelectChoice("xlsx", "Excel (XLSX) mit Blatt Kundenbefragung"),
+            SelectChoice("csv", "CSV (Semikolon)"),
+        ],
         default="xlsx",
     )
     changed_only = BooleanField("nur Neues und Geändertes seit dem letzten Export dieser Woche")
