@@ -276,7 +276,7 @@ def _xlsx_row(sheet, row: Iterable[Any]) -> list[Any]:
             cell.number_format = DATE_FORMAT
             cells.append(cell)
         elif isinstance(value, str):
-            cells.append(cell_text(value))
+            cells.append(cell_text(value) or None)  # no cell at all for empty text
         else:
             cells.append(value)
     return cells

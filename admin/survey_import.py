@@ -304,6 +304,8 @@ def import_surveys(
     now: datetime,
 ) -> ImportResult:
     """Replace the results of every (Zeitraum, Dienststelle) in ``rows``; the caller commits."""
+    if not rows:
+        raise SurveyFileError(["Zeile 2: Die Datei enthält nur die Kopfzeile, keine Ergebnisse."])
     replaced = sorted({(row.period, row.location) for row in rows})
     match = or_(
         *(

@@ -509,3 +509,43 @@ def test_export_runs_through_the_service_without_flask(app, week_data):
         run = run_export(db.session, Week.parse(W47), "csv", out, actor="test", now=utcnow())
         assert run.rows == 7
         assert out.getvalue().count(b"\r\n") == 8
+
+
+def test_a_large_week_is_streamed_not_held_in_memory(app):
+    """5,000 reactions: memory stays flat (a list of all rows alone would take several MB)."""
+    import tempfile
+    import tracemalloc
+
+    from sqlalchemy import insert
+
+    text = "Ein mittellanger Text über die Wartezeit im Jobcenter und die Erreichbarkeit. " * 3
+    with app.app_context():
+        db.session.execute(
+            insert(Feedback),
+            [
+                {
+                    "received_at": IN_W47 + timedelta(seconds=n * 60),
+                    "channel": Channel.HOMEPAGE,
+                    "language": "de",
+                    "rating": n % 5 + 1,
+                    "text": f"{n}: {text}",
+                    "status": Status.NEW,
+                    "close_by": IN_W47,
+                    "updated_at": IN_W47,
+                }
+                for n in range(5000)
+            ],
+        )
+        db.session.commit()
+        db.session.expunge_all()
+        with tempfile.TemporaryFile() as out:
+            tracemalloc.start()
+            try:
+                run = run_export(db.session, Week.parse(W47), "csv", out, actor="t", now=utcnow())
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+            size = out.tell()
+    assert run.rows == 5000
+    assert size > 1_000_000
+    assert peak < 4_000_000, f"peak {peak / 1e6:.1f} MB"
