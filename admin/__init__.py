@@ -22,6 +22,8 @@ NAVIGATION = (
     ("admin.capture.index", "Papierkarten erfassen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
+    ("admin.export.index", "Export"),
+    ("admin.surveys.index", "Kundenbefragung"),
     ("admin.audit.index", "Protokoll"),
 )
 
@@ -51,9 +53,11 @@ from admin import (  # noqa: E402  (the areas, one blueprint each)
     auth,
     capture_views,
     cards_views,
+    export_views,
     inbox_views,
     overview_views,
     settings_views,
+    survey_views,
 )
 
 for child in (
@@ -63,6 +67,8 @@ for child in (
     cards_views.bp,
     settings_views.bp,
     overview_views.bp,
+    export_views.bp,
+    survey_views.bp,
     audit_views.bp,
 ):
     bp.register_blueprint(child)
@@ -70,6 +76,7 @@ for child in (
 
 def init_app(app: Flask) -> None:
     from admin.cli import teams_cli, users_cli
+    from admin.export_cli import export_command, surveys_cli
     from portal.extensions import csrf
     from portal.public import bp as public_bp
 
@@ -78,3 +85,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(teams_cli)
+    app.cli.add_command(export_command)
+    app.cli.add_command(surveys_cli)

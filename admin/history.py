@@ -35,6 +35,9 @@ ACTION_WORDS = {
     "location added": "Dienststelle angelegt",
     "cards added": "Karten angelegt",
     "card retired": "Karte stillgelegt",
+    "export layout changed": "Exportspalten geändert",
+    "export layout reset": "Exportspalten auf den Standard zurückgesetzt",
+    "surveys imported": "Kundenbefragung importiert",
 }
 FIELD_WORDS = {
     "concerns": "Anliegen",
@@ -53,6 +56,10 @@ FIELD_WORDS = {
     "card": "Karte",
     "location": "Dienststelle",
     "received_on": "Eingangsdatum",
+    "columns": "Spalten",
+    "rows": "Zeilen",
+    "replaced": "ersetzt",
+    "removed": "entfernt",
 }
 # What the subject's prefix means ("card:7QX2M" is "Karte 7QX2M").
 SUBJECT_WORDS = {
@@ -125,15 +132,15 @@ def _words(name: str, value: Any) -> str:
     if name == "default_area":
         area = Area.lookup(value)
         return AREA_REGISTER_LABELS[area] if area else str(value)
-    if name == "codes" and isinstance(value, list):
+    if name == "concerns" and isinstance(value, list):
+        return "; ".join(_concern_text(item) for item in value)
+    if isinstance(value, list):
         return ", ".join(map(str, value))
     if name.endswith("_at"):
         try:
             return local_time(datetime.fromisoformat(value))
         except (TypeError, ValueError):
             return str(value)
-    if name == "concerns" and isinstance(value, list):
-        return "; ".join(_concern_text(item) for item in value)
     return str(value)
 
 

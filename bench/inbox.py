@@ -11,14 +11,14 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from admin.inbox import Cursor, InboxFilter, Sort, counts, inbox_page
 from admin.models import User
-from bench.seed import DEFAULT_START, seed
+from bench.seed import DEFAULT_END, seed
 from portal import create_app, schema
 from portal.extensions import db
 from portal.feedback import Feedback
@@ -41,7 +41,7 @@ def database(rows: int) -> str:
         schema.upgrade(app)
         with app.app_context():
             started = time.perf_counter()
-            seed(db.session, rows, start=DEFAULT_START)
+            seed(db.session, rows, end=DEFAULT_END)
             print(f"seeded {rows:,} rows in {time.perf_counter() - started:.0f} s", file=sys.stderr)
             db.engine.dispose()
         partial.rename(path)
@@ -61,7 +61,7 @@ def timed(action) -> float:
 
 def main(rows: int) -> None:
     app = create_app({"DATABASE_URL": database(rows), "SECRET_KEY": "bench" * 8})
-    now = datetime(2027, 1, 10, tzinfo=UTC)
+    now = DEFAULT_END
     with app.app_context():
         session = db.session
         officer = User(name="bench", password_hash=NO_PASSWORD, role=Role.KRM)
@@ -98,8 +98,10 @@ def main(rows: int) -> None:
                 ),
             ),
             ("only overdue, by deadline", page(InboxFilter(overdue=True, sort=Sort.DEADLINE))),
-            ("full-text search 'Wartezeit Rückruf'", page(InboxFilter(q="Wartezeit Rückruf"))),
-            ("full-text search, rare word 'xylophon'", page(InboxFilter(q="xylophon"))),
+            ("search, the most frequent topic word", page(InboxFilter(q="Wartezeit"))),
+            ("search, two words", page(InboxFilter(q="Termin Bescheid"))),
+            ("search, a rare word", page(InboxFilter(q="Kaffee"))),
+            ("search, a word nobody used", page(InboxFilter(q="Xylophon"))),
             ("team lead: first page of their team", page(user=lead)),
         ]
         width = max(len(name) for name, _ in cases)

@@ -18,7 +18,29 @@ from cards.models import Location
 from portal.feedback import Feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Status
 
-WORDS = [
+# Short texts like the real ones: common German words, and content words whose frequency falls
+# off like a natural language's (Zipf), so a search for a topic word finds a realistic share.
+COMMON = [
+    "ich",
+    "die",
+    "der",
+    "und",
+    "nicht",
+    "ist",
+    "das",
+    "zu",
+    "sehr",
+    "mit",
+    "es",
+    "war",
+    "mein",
+    "wurde",
+    "auf",
+    "sie",
+    "ein",
+    "bei",
+]
+CONTENT = [
     "Wartezeit",
     "Termin",
     "Bescheid",
@@ -39,14 +61,50 @@ WORDS = [
     "Brief",
     "Frist",
     "Rückruf",
+    "Sachbearbeiter",
+    "Vermittlung",
+    "Bewerbung",
+    "Maßnahme",
+    "Kurs",
+    "Weiterbildung",
+    "Kinderzuschlag",
+    "Umzug",
+    "Kaution",
+    "Nebenkosten",
+    "Widerspruch",
+    "Sanktion",
+    "Einladung",
+    "Meldetermin",
+    "Jobangebot",
+    "Praktikum",
+    "Übersetzung",
+    "Dolmetscher",
+    "Barrierefreiheit",
+    "Parkplatz",
+    "Öffnungszeiten",
+    "Hotline",
+    "Postfach",
+    "Upload",
+    "Nachweis",
+    "Kontoauszug",
+    "Mietvertrag",
+    "Zuständigkeit",
+    "Wechsel",
+    "Ansprechpartner",
+    "Wartebereich",
+    "Kaffee",
 ]
+ZIPF = [1 / rank for rank in range(1, len(CONTENT) + 1)]
 CHANNELS = list(Channel)
-STATUSES = [Status.DONE] * 8 + [Status.NEW, Status.IN_PROGRESS]
+# An office that keeps up: most of the last three weeks is open, a few older ones are left.
+RECENT = timedelta(days=21)
+OPEN_SHARE = {True: 0.6, False: 0.005}
 BATCH = 20_000
 
 
-def seed(session: Session, rows: int, *, start: datetime, days: int = 730, seed: int = 1) -> None:
-    """Insert ``rows`` feedback rows received between ``start`` and ``start + days``."""
+def seed(session: Session, rows: int, *, end: datetime, days: int = 730, seed: int = 1) -> None:
+    """Insert ``rows`` feedback rows received in the ``days`` before ``end``."""
+    start = end - timedelta(days=days)
     rng = random.Random(seed)
     locations = _ensure(
         session, Location, [{"code": f"L{i}", "name": f"Dienststelle {i}"} for i in range(8)]
@@ -60,7 +118,10 @@ def seed(session: Session, rows: int, *, start: datetime, days: int = 730, seed:
         for offset in range(min(BATCH, rows - first)):
             ident = next_id + first + offset
             received = start + timedelta(seconds=rng.randrange(span))
-            status = rng.choice(STATUSES)
+            if rng.random() < OPEN_SHARE[end - received < RECENT]:
+                status = rng.choice((Status.NEW, Status.IN_PROGRESS))
+            else:
+                status = Status.SPAM if rng.random() < 0.02 else Status.DONE
             closed = (
                 received + timedelta(days=rng.randrange(1, 20)) if status is Status.DONE else None
             )
@@ -73,7 +134,7 @@ def seed(session: Session, rows: int, *, start: datetime, days: int = 730, seed:
                     "language": "de",
                     "rating": rng.randint(1, 5),
                     "kind": rng.choice(list(Kind)),
-                    "text": " ".join(rng.choices(WORDS, k=rng.randint(4, 14))),
+                    "text": _text(rng),
                     "text_masked": False,
                     "status": status,
                     "team_id": rng.choice(teams) if rng.random() < 0.7 else None,
@@ -104,6 +165,13 @@ def seed(session: Session, rows: int, *, start: datetime, days: int = 730, seed:
         session.commit()
 
 
+def _text(rng: random.Random) -> str:
+    words = rng.choices(COMMON, k=rng.randint(3, 8))
+    words += rng.choices(CONTENT, weights=ZIPF, k=rng.randint(1, 4))
+    rng.shuffle(words)
+    return " ".join(words)
+
+
 def _ensure(session: Session, model, values: list[dict]) -> list[int]:
     ids = list(session.scalars(select(model.id)))
     if not ids:
@@ -113,4 +181,5 @@ def _ensure(session: Session, model, values: list[dict]) -> list[int]:
     return ids
 
 
-DEFAULT_START = datetime(2025, 1, 1, tzinfo=UTC)
+# The benchmarks' "now": two years of data end here.
+DEFAULT_END = datetime(2027, 1, 10, tzinfo=UTC)

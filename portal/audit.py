@@ -67,6 +67,9 @@ SECTIONS = {
         or_(AuditEvent.subject.like("location:%"), AuditEvent.subject.like("card:%")),
     ),
     "topics": lambda: AuditEvent.subject.like("topic:%"),
+    "export": lambda: or_(
+        AuditEvent.action.like("export %"), AuditEvent.action == "surveys imported"
+    ),
 }
 
 
