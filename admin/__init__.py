@@ -18,10 +18,10 @@ bp.register_error_handler(HTTPException, admin_error)
 # The main navigation; each entry shows only to the roles its view admits.
 NAVIGATION = (
     ("admin.inbox.index", "Eingang"),
-    ("admin.overview.index", "Übersicht"),
     ("admin.capture.index", "Papierkarten erfassen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
+    ("admin.reports.dashboard_page", "Berichte"),
 )
 
 
@@ -50,7 +50,7 @@ from admin import (  # noqa: E402  (the areas, one blueprint each)
     capture_views,
     cards_views,
     inbox_views,
-    overview_views,
+    report_views,
     settings_views,
 )
 
@@ -60,13 +60,14 @@ for child in (
     capture_views.bp,
     cards_views.bp,
     settings_views.bp,
-    overview_views.bp,
+    report_views.bp,
 ):
     bp.register_blueprint(child)
 
 
 def init_app(app: Flask) -> None:
     from admin.cli import teams_cli, users_cli
+    from admin.report_cli import report_command
     from portal.extensions import csrf
     from portal.public import bp as public_bp
 
@@ -75,3 +76,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(teams_cli)
+    app.cli.add_command(report_command)
