@@ -423,7 +423,7 @@ def _overview(cur: _Year, prev: _Year) -> Figure:
     return Figure(
         "ueberblick",
         "Überblick",
-        "Kennzahlen",
+        "Kennzahl",
         rows,
         note="Anteil an den Kundenreaktionen des Jahres (Ombudsstelle); Anteil begründet: an den "
         "bewerteten Beschwerden; Qualitätsstandard: siehe eigene Tabelle.",
@@ -439,7 +439,7 @@ def _channels(cur: _Year, prev: _Year) -> Figure:
         "Kundenreaktionen",
         tuple(_counts(labels, cur.channels, prev.channels)),
         shares=True,
-        share_of="aller Kundenreaktionen",
+        share_of="allen Kundenreaktionen",
     )
 
 
@@ -455,7 +455,7 @@ def _kinds(cur: _Year, prev: _Year) -> Figure:
         "Anliegen",
         tuple(_counts(labels, kinds(cur), kinds(prev))),
         shares=True,
-        share_of="aller Anliegen",
+        share_of="allen Anliegen",
     )
 
 
@@ -485,10 +485,8 @@ def _areas_topics(cur: _Year, prev: _Year) -> Figure:
         "Anliegen nach Bereich und Thema",
         "Anliegen",
         tuple(rows),
-        note="Anteil eines Bereichs: an allen Anliegen; Anteil eines Themas: an den Anliegen "
-        "seines Bereichs.",
         shares=True,
-        share_of="aller Anliegen (Bereich) bzw. des Bereichs (Thema)",
+        share_of="allen Anliegen (Bereich) bzw. an den Anliegen des Bereichs (Thema)",
     )
 
 
@@ -503,7 +501,7 @@ def _praise(cur: _Year, prev: _Year) -> Figure:
         "Anliegen der Art Lob",
         tuple(_counts(_area_keys(now, before), now, before)),
         shares=True,
-        share_of="allen Lobes",
+        share_of="allem Lob",
     )
 
 
@@ -520,9 +518,9 @@ def _assessments(cur: _Year, prev: _Year) -> Figure:
         "Beschwerden nach Bewertung",
         "Anliegen der Arten Fachliche, Fachaufsichts- und Dienstaufsichtsbeschwerde",
         tuple(rows),
-        note="Anteile an den bewerteten Beschwerden; Beschwerden ohne Bewertung zählen nicht mit.",
+        note="Beschwerden ohne Bewertung zählen für die Anteile nicht mit.",
         shares=True,
-        share_of="der bewerteten Beschwerden",
+        share_of="den bewerteten Beschwerden",
     )
 
 
@@ -548,10 +546,10 @@ def _standard(cur: _Year, prev: _Year) -> Figure:
         "Erledigung im Qualitätsstandard",
         "Kundenreaktionen",
         tuple(rows),
-        note="Fristgerecht: erledigt spätestens zum Fristende (close_by). Grundlage des Anteils: "
-        "erledigte und überfällige Kundenreaktionen; offene mit laufender Frist zählen nicht mit.",
+        note="Fristgerecht: als erledigt abgeschlossen spätestens am Ende der Bearbeitungsfrist. "
+        "Offene Kundenreaktionen, deren Frist noch läuft, zählen nicht mit.",
         shares=True,
-        share_of="der erledigten und überfälligen Kundenreaktionen",
+        share_of="den erledigten und überfälligen Kundenreaktionen",
     )
 
 
@@ -566,7 +564,7 @@ def _google(cur: _Year, prev: _Year) -> Figure:
         tuple(_counts(labels, cur.google, prev.google)),
         note="Durchschnitt und Anzahl stehen im Überblick.",
         shares=True,
-        share_of="aller Google-Bewertungen",
+        share_of="allen Google-Bewertungen",
     )
 
 
