@@ -266,13 +266,20 @@ def tally(cells: list[ConcernCell], key, where=lambda cell: True) -> dict:
     return dict(totals)
 
 
-def ratings(session: Session, period: Period, channel: Channel | None = None) -> dict[int, int]:
-    """Ratings 1–5 and how often each was given (Google reviews: ``Channel.SOCIAL_MEDIA``)."""
-    conditions = [*counted(period), Feedback.rating.is_not(None)]
-    if channel is not None:
-        conditions.append(Feedback.channel == channel)
-    query = select(Feedback.rating, func.count()).where(*conditions).group_by(Feedback.rating)
-    return {int(rating): count for rating, count in session.execute(query)}
+def ratings(session: Session, period: Period) -> dict[Channel, dict[int, int]]:
+    """How often each rating 1–5 was given, per channel (Google reviews: soziale Medien).
+
+    Grouped by channel rather than filtered, so the year's range stays the index's one way in.
+    """
+    query = (
+        select(Feedback.channel, Feedback.rating, func.count())
+        .where(*counted(period), Feedback.rating.is_not(None))
+        .group_by(Feedback.channel, Feedback.rating)
+    )
+    distribution: dict[Channel, dict[int, int]] = defaultdict(dict)
+    for channel, rating, count in session.execute(query):
+        distribution[Channel(channel)][int(rating)] = count
+    return dict(distribution)
 
 
 def average(distribution: dict[int, int]) -> float | None:
@@ -321,7 +328,7 @@ def _year(session: Session, year: int, now: datetime) -> _Year:
         reactions=reactions(session, period, now),
         channels=by_channel(session, period),
         cells=concern_cells(session, period),
-        google=ratings(session, period, Channel.SOCIAL_MEDIA),
+        google=ratings(session, period).get(Channel.SOCIAL_MEDIA, {}),
         surveys=survey_results(session, year),
     )
 
