@@ -6,6 +6,7 @@ For the KRM officer and the read-only role; figures only, never a citizen's text
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from markupsafe import Markup
 
 from admin.access import requires
 from admin.charts import bar_chart, column_chart, number
@@ -42,7 +43,7 @@ def value_text(value: float | None, unit: str) -> str:
     return number(value, 0 if unit == COUNT else 2)
 
 
-def figure_chart(figure: Figure, year: int) -> str:
+def figure_chart(figure: Figure, year: int) -> Markup:
     rows = [(row.label, row.current, row.previous) for row in figure.rows if row.level == 0]
     return bar_chart(
         f"chart-{figure.key}", f"{figure.title} {year}", rows, (str(year), str(year - 1))
