@@ -18,12 +18,12 @@ bp.register_error_handler(HTTPException, admin_error)
 # The main navigation; each entry shows only to the roles its view admits.
 NAVIGATION = (
     ("admin.inbox.index", "Eingang"),
-    ("admin.overview.index", "Übersicht"),
     ("admin.capture.index", "Papierkarten erfassen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
     ("admin.export.index", "Export"),
     ("admin.surveys.index", "Kundenbefragung"),
+    ("admin.reports.dashboard_page", "Berichte"),
     ("admin.audit.index", "Protokoll"),
 )
 
@@ -55,7 +55,7 @@ from admin import (  # noqa: E402  (the areas, one blueprint each)
     cards_views,
     export_views,
     inbox_views,
-    overview_views,
+    report_views,
     settings_views,
     survey_views,
 )
@@ -66,7 +66,7 @@ for child in (
     capture_views.bp,
     cards_views.bp,
     settings_views.bp,
-    overview_views.bp,
+    report_views.bp,
     export_views.bp,
     survey_views.bp,
     audit_views.bp,
@@ -77,6 +77,7 @@ for child in (
 def init_app(app: Flask) -> None:
     from admin.cli import teams_cli, users_cli
     from admin.export_cli import export_command, surveys_cli
+    from admin.report_cli import report_command
     from portal.extensions import csrf
     from portal.public import bp as public_bp
 
@@ -87,3 +88,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(teams_cli)
     app.cli.add_command(export_command)
     app.cli.add_command(surveys_cli)
+    app.cli.add_command(report_command)

@@ -87,8 +87,10 @@ def logout():
 
 
 def home_url(user) -> str:
-    """Where a user starts: the inbox, or the overview for those who only read reports."""
-    return url_for("admin.overview.index" if user.role is Role.READ else "admin.inbox.index")
+    """Where a user starts: the inbox, or the reports for those who only read reports."""
+    if user.role is Role.READ:
+        return url_for("admin.reports.dashboard_page")
+    return url_for("admin.inbox.index")
 
 
 def _safe_next() -> str | None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow, vocab_type
@@ -55,6 +63,8 @@ class Concern(Base):
     __table_args__ = (
         UniqueConstraint("feedback_id", "position"),
         CheckConstraint("position BETWEEN 1 AND 3", name="position_range"),
+        # Reports count Anliegen per kind, area, topic and assessment from this index alone.
+        Index("ix_concern_report", "feedback_id", "kind", "area", "topic_id", "assessment"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,6 +25,19 @@ class Feedback(Base):
         Index("ix_feedback_status_received_at", "status", "received_at"),
         Index("ix_feedback_team_id_received_at", "team_id", "received_at"),
         Index("ix_feedback_updated_at", "updated_at"),
+        # Reports: every annual figure reads a year's range from this one index, never the table.
+        Index(
+            "ix_feedback_report",
+            "received_at",
+            "status",
+            "channel",
+            "rating",
+            "ombudsstelle",
+            "close_by",
+            "closed_at",
+            "location_id",
+        ),
+        Index("ix_feedback_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

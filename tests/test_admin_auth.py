@@ -17,7 +17,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.vocab import Role
 
-SAMPLE_VALUES = {"id": 1, "code": "7QX2M", "filename": "x"}
+SAMPLE_VALUES = {"id": 1, "code": "7QX2M", "filename": "x", "year": 2025}
 
 
 def admin_rules(app):
@@ -80,7 +80,7 @@ def test_a_view_that_forgets_its_roles_is_refused(app):
 
 
 def test_sign_in_lands_where_the_role_works(app, accounts):
-    for name, landing in (("krm", "/admin/"), ("lead3", "/admin/"), ("reader", "/admin/overview/")):
+    for name, landing in (("krm", "/admin/"), ("lead3", "/admin/"), ("reader", "/admin/reports/")):
         response = login(app.test_client(), name)
         assert response.status_code == 303
         assert response.headers["Location"] == landing
@@ -102,7 +102,7 @@ def test_next_leads_only_inside_the_admin_area(app, accounts):
     for target, expected in (
         ("//evil.example/x", "/admin/"),
         ("https://evil.example/", "/admin/"),
-        ("/admin/overview/", "/admin/overview/"),
+        ("/admin/reports/", "/admin/reports/"),
     ):
         client = app.test_client()
         page = client.get("/admin/login").get_data(as_text=True)

@@ -382,7 +382,7 @@ def test_other_teams_entries_are_404_for_a_lead_in_every_way(app, accounts, crit
 
 def test_the_read_role_cannot_post_to_an_entry(app, accounts, critic):
     reader = client_of(app, "reader")
-    token = csrf_token(reader, "/admin/overview/")
+    token = csrf_token(reader, "/admin/reports/")
     response = reader.post(f"/admin/entries/{critic}", data=form(token, status="spam"))
     assert response.status_code == 403
     assert entry(app, critic).status == Status.NEW
