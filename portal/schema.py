@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "portal.feedback",
     "admin.models",
     "admin.surveys",
+    "admin.google_models",
     "portal.audit",
 )
 

@@ -38,6 +38,13 @@ DEFAULTS: dict[str, Any] = {
     "GOOGLE_LOCATIONS": None,
     "GOOGLE_CREDENTIALS": None,
     "GOOGLE_ACCESS_TOKEN": None,
+    # Google location id → Meinungskarte location code, so reviews count for that Dienststelle.
+    "GOOGLE_LOCATION_MAP": {},
+    # Reviewer names are kept for the reply's {name} only until it is published, at most this long.
+    "GOOGLE_NAME_RETENTION_DAYS": 30,
+    "GOOGLE_TIMEOUT": 30,
+    "GOOGLE_MAX_RETRIES": 3,
+    "GOOGLE_RETRY_BASE_DELAY": 1.0,
     "RETENTION_MONTHS": 24,
     # The Jobcenter this installation serves: shown on every page and in the legal texts.
     "JOBCENTER_NAME": "Jobcenter Musterstadt",
