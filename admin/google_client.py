@@ -67,7 +67,9 @@ class GoogleConfig:
 
     @property
     def configured(self) -> bool:
-        return bool(self.account and self.locations and (self.access_token or self.credentials_file))
+        return bool(
+            self.account and self.locations and (self.access_token or self.credentials_file)
+        )
 
     def problem(self) -> str | None:
         """What is missing for the API to be used, in German; None when complete."""
@@ -179,7 +181,10 @@ class GoogleClient:
             if token:
                 params["pageToken"] = token
             page = self._request(
-                "GET", self._url(location, "reviews"), params=params, what=f"den Standort {location}"
+                "GET",
+                self._url(location, "reviews"),
+                params=params,
+                what=f"den Standort {location}",
             )
             reviews.extend(page.get("reviews") or [])
             token = page.get("nextPageToken") or None
