@@ -22,6 +22,7 @@ NAVIGATION = (
     ("admin.capture.index", "Papierkarten erfassen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
+    ("admin.google.index", "Google-Rezensionen"),
 )
 
 
@@ -49,6 +50,7 @@ from admin import (  # noqa: E402  (the areas, one blueprint each)
     auth,
     capture_views,
     cards_views,
+    google_views,
     inbox_views,
     overview_views,
     settings_views,
@@ -61,12 +63,14 @@ for child in (
     cards_views.bp,
     settings_views.bp,
     overview_views.bp,
+    google_views.bp,
 ):
     bp.register_blueprint(child)
 
 
 def init_app(app: Flask) -> None:
     from admin.cli import teams_cli, users_cli
+    from admin.google_cli import google_cli
     from portal.extensions import csrf
     from portal.public import bp as public_bp
 
@@ -75,3 +79,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(teams_cli)
+    app.cli.add_command(google_cli)

@@ -353,6 +353,16 @@ ACTION_WORDS = {
     "bulk: spam": "Sammelaktion: als Spam markiert",
     "bulk: lob": "Sammelaktion: Lob weitergegeben und erledigt",
     "bulk: team": "Sammelaktion: Team zugewiesen",
+    "google: review edited": "Google-Rezension bei Google geändert",
+    "google: review removed": "Google-Rezension bei Google entfernt",
+    "google: review restored": "Google-Rezension wieder bei Google gelistet",
+    "google: reply draft saved": "Antwortentwurf gespeichert",
+    "google: reply draft discarded": "Antwortentwurf verworfen",
+    "google: reply published": "Antwort bei Google veröffentlicht",
+    "google: reply updated": "Antwort bei Google geändert",
+    "google: reply deleted": "Antwort bei Google gelöscht",
+    "google: reply failed": "Antwort nicht veröffentlicht (Fehler bei Google)",
+    "google: reply delete failed": "Antwort nicht gelöscht (Fehler bei Google)",
 }
 FIELD_WORDS = {
     "concerns": "Anliegen",
@@ -362,6 +372,7 @@ FIELD_WORDS = {
     "team": "Team",
     "acknowledged_at": "Eingang bestätigt am",
     "note": "Notiz",
+    "rating": "Bewertung",
 }
 
 
