@@ -177,17 +177,17 @@ def _render_review(
     ), status
 
 
-@bp.get("/reviews/<int:review_id>")
+@bp.get("/reviews/<int:id>")
 @requires(Role.KRM)
-def review(review_id: int):
-    return _render_review(_review_or_404(review_id))
+def review(id: int):
+    return _render_review(_review_or_404(id))
 
 
-@bp.post("/reviews/<int:review_id>/reply")
+@bp.post("/reviews/<int:id>/reply")
 @requires(Role.KRM)
-def reply(review_id: int):
+def reply(id: int):
     """One form, three buttons: insert a template, save the draft, publish."""
-    review = _review_or_404(review_id)
+    review = _review_or_404(id)
     form = _reply_form(review, request.form)
     action = request.form.get("action", "save")
     if action == "template":
@@ -203,7 +203,7 @@ def reply(review_id: int):
     db.session.commit()  # the draft is safe before Google is asked
     if action != "publish":
         flash("Entwurf gespeichert. Er ist noch nicht bei Google veröffentlicht.")
-        return redirect(url_for(".review", review_id=review.id), code=303)
+        return redirect(url_for(".review", id=review.id), code=303)
     try:
         publish_reply(db.session, review, _client(), actor=actor, now=utcnow())
     except GoogleError as error:
@@ -214,7 +214,7 @@ def reply(review_id: int):
         return _render_review(review, status=422, error=str(error))
     db.session.commit()
     flash("Die Antwort ist bei Google veröffentlicht.")
-    return redirect(url_for(".review", review_id=review.id), code=303)
+    return redirect(url_for(".review", id=review.id), code=303)
 
 
 def _insert_template(review: GoogleReview, form: ReplyForm):
@@ -245,11 +245,11 @@ def _not_published(error: GoogleError) -> str:
     return f"Nicht bei Google angekommen – Ihr Entwurf ist gespeichert. {error}"
 
 
-@bp.post("/reviews/<int:review_id>/reply/delete")
+@bp.post("/reviews/<int:id>/reply/delete")
 @requires(Role.KRM)
-def reply_delete(review_id: int):
+def reply_delete(id: int):
     # A button only: CSRFProtect has checked the token before the view runs.
-    review = _review_or_404(review_id)
+    review = _review_or_404(id)
     try:
         delete_reply(db.session, review, _client(), actor=_actor(), now=utcnow())
     except GoogleError as error:
@@ -261,17 +261,17 @@ def reply_delete(review_id: int):
         return _render_review(review, status=422, error=str(error))
     db.session.commit()
     flash("Die Antwort ist bei Google gelöscht.")
-    return redirect(url_for(".review", review_id=review.id), code=303)
+    return redirect(url_for(".review", id=review.id), code=303)
 
 
-@bp.post("/reviews/<int:review_id>/draft/discard")
+@bp.post("/reviews/<int:id>/draft/discard")
 @requires(Role.KRM)
-def draft_discard(review_id: int):
-    review = _review_or_404(review_id)
+def draft_discard(id: int):
+    review = _review_or_404(id)
     discard_draft(db.session, review, actor=_actor(), now=utcnow())
     db.session.commit()
     flash("Entwurf verworfen.")
-    return redirect(url_for(".review", review_id=review.id), code=303)
+    return redirect(url_for(".review", id=review.id), code=303)
 
 
 # --- templates (Textbausteine) -------------------------------------------------------------
@@ -325,10 +325,10 @@ def _template_or_404(template_id: int) -> ReplyTemplate:
     return template
 
 
-@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@bp.route("/templates/<int:id>", methods=["GET", "POST"])
 @requires(Role.KRM)
-def template_edit(template_id: int):
-    template = _template_or_404(template_id)
+def template_edit(id: int):
+    template = _template_or_404(id)
     form = TemplateForm(data={"title": template.title, "text": template.text})
     status = 200
     if form.is_submitted():
@@ -359,10 +359,10 @@ def template_edit(template_id: int):
     ), status
 
 
-@bp.post("/templates/<int:template_id>/delete")
+@bp.post("/templates/<int:id>/delete")
 @requires(Role.KRM)
-def template_delete(template_id: int):
-    template = _template_or_404(template_id)
+def template_delete(id: int):
+    template = _template_or_404(id)
     title = template.title
     delete_template(db.session, template, actor=_actor(), now=utcnow())
     db.session.commit()

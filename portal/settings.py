@@ -103,6 +103,7 @@ def _derive(app: Flask) -> None:
     if not config["COLLECTOR_URL"]:
         config["COLLECTOR_URL"] = config["PUBLIC_BASE_URL"] + "/submit"
     config["GOOGLE_LOCATIONS"] = parse_list(config["GOOGLE_LOCATIONS"])
+    config["GOOGLE_LOCATION_MAP"] = parse_mapping(config["GOOGLE_LOCATION_MAP"])
     config["ALLOWED_ORIGINS"] = parse_list(config["ALLOWED_ORIGINS"])
     config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
     config["STATE"] = str(config["STATE"]).upper()
@@ -135,6 +136,16 @@ def parse_list(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     return [str(item).strip() for item in value if str(item).strip()]
+
+
+def parse_mapping(value: Any) -> dict[str, str]:
+    """A mapping setting: a JSON object (already parsed) or ``key=value`` pairs, comma-separated."""
+    if not value:
+        return {}
+    if isinstance(value, str):
+        pairs = [item.split("=", 1) for item in value.split(",") if "=" in item]
+        return {key.strip(): val.strip() for key, val in pairs if key.strip() and val.strip()}
+    return {str(key): str(val) for key, val in dict(value).items()}
 
 
 def _development_secret(instance: Path) -> str:

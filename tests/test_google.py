@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import csrf_token, login
 from sqlalchemy import func, select
 
 from admin.google_client import (
@@ -27,7 +28,6 @@ from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.feedback import Feedback
 from portal.vocab import Channel, Status
-from tests.conftest import csrf_token, login
 
 ACCOUNT = "accounts/1001"
 LOCATION = "locations/2002"
@@ -480,11 +480,12 @@ def test_a_static_token_is_sent_as_bearer():
 
 
 def _accounts(app) -> None:
+    from conftest import PASSWORD
+
     from admin.accounts import add_user
     from admin.models import User
     from portal.db import utcnow
     from portal.vocab import Role
-    from tests.conftest import PASSWORD
 
     with app.app_context():
         if db.session.scalars(select(User).where(User.name == "krm")).first() is None:
