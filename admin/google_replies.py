@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from admin.google_client import (
     MAX_REPLY_BYTES,
@@ -54,11 +54,15 @@ class Actor:
 
 def list_reviews(session: Session, *, include_removed: bool = True) -> Sequence[GoogleReview]:
     """Unanswered first, then newest; reviews removed on Google last."""
-    query = select(GoogleReview).order_by(
-        case((GoogleReview.removed_at.is_(None), 0), else_=1),
-        case((GoogleReview.reply_text.is_(None), 0), else_=1),
-        GoogleReview.created_at.desc(),
-        GoogleReview.id.desc(),
+    query = (
+        select(GoogleReview)
+        .options(selectinload(GoogleReview.feedback))
+        .order_by(
+            case((GoogleReview.removed_at.is_(None), 0), else_=1),
+            case((GoogleReview.reply_text.is_(None), 0), else_=1),
+            GoogleReview.created_at.desc(),
+            GoogleReview.id.desc(),
+        )
     )
     if not include_removed:
         query = query.where(GoogleReview.removed_at.is_(None))

@@ -804,3 +804,11 @@ def test_the_page_has_no_personal_data_of_removed_names(google_app, officer, htt
     )
     assert "Max Beispiel" not in page
     assert re.search(r"Name gelöscht", page)
+
+
+def test_the_inbox_entry_links_to_its_review(google_app, officer, httpserver):
+    _synced(google_app, httpserver, [review("r1")])
+    stored = reviews_in(google_app)[0]
+    page = officer.get(f"/admin/entries/{stored.feedback_id}").get_data(as_text=True)
+    assert f'href="/admin/google/reviews/{stored.id}"' in page
+    assert "4 von 5 Sternen – Antwort: unbeantwortet" in page
