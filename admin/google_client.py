@@ -229,10 +229,7 @@ class GoogleClient:
                     self.sleep(self._backoff(attempt))
                     attempt += 1
                     continue
-                raise GoogleError(
-                    f"Keine Verbindung zu Google ({self.config.base_url}), auch nach "
-                    f"{attempt + 1} Versuchen: {_short(error)}"
-                ) from error
+                raise _connection_error(error, self.config.base_url, attempt + 1) from error
             status = response.status_code
             if status == 401 and self.tokens.refreshable and not refreshed:
                 self.tokens.token(force_refresh=True)  # an expired access token: renew once
@@ -261,6 +258,24 @@ class GoogleClient:
         if wait is None:
             wait = self.config.retry_base_delay * 2**attempt
         return max(0.0, min(wait, MAX_WAIT_SECONDS))
+
+
+def _connection_error(
+    error: requests.RequestException, base_url: str, attempts: int
+) -> GoogleError:
+    """No answer at all: say so without the HTTP library's internals."""
+    if isinstance(error, requests.Timeout):
+        what = "Google hat nicht rechtzeitig geantwortet"
+    else:
+        what = f"Keine Verbindung zu Google ({base_url})"
+    return GoogleError(
+        f"{what}, auch nach {_tries(attempts)}. Bitte prüfen Sie die Netzwerkverbindung des "
+        "Servers und KRM_GOOGLE_API_BASE_URL, oder versuchen Sie es später erneut."
+    )
+
+
+def _tries(count: int) -> str:
+    return "1 Versuch" if count == 1 else f"{count} Versuchen"
 
 
 def check_reply_length(comment: str) -> None:
@@ -311,12 +326,12 @@ def _error_for(response: requests.Response, *, what: str, attempts: int) -> Goog
         )
     elif status == 429:
         message = (
-            f"Google begrenzt gerade die Zahl der Anfragen (429), auch nach {attempts} "
-            "Versuchen. Bitte versuchen Sie es in einigen Minuten erneut."
+            f"Google begrenzt gerade die Zahl der Anfragen (429), auch nach {_tries(attempts)}. "
+            "Bitte versuchen Sie es in einigen Minuten erneut."
         )
     elif status >= 500:
         message = (
-            f"Google ist gerade gestört (HTTP {status}), auch nach {attempts} Versuchen. "
+            f"Google ist gerade gestört (HTTP {status}), auch nach {_tries(attempts)}. "
             "Bitte versuchen Sie es später erneut."
         )
     else:
