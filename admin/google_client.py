@@ -23,7 +23,10 @@ PAGE_SIZE = 50
 # Google's limit for a reply, in bytes of UTF-8 (not characters).
 MAX_REPLY_BYTES = 4096
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The longest wait before a retry; a Retry-After beyond it ends the attempt at once. The admin
+# area uses a shorter one (``INTERACTIVE_MAX_WAIT``): the officer waits in front of the page.
 MAX_WAIT_SECONDS = 120.0
+INTERACTIVE_MAX_WAIT = 5.0
 SETTINGS_HINT = "KRM_GOOGLE_ACCESS_TOKEN bzw. die Datei in KRM_GOOGLE_CREDENTIALS"
 
 
@@ -51,6 +54,7 @@ class GoogleConfig:
     timeout: float = 30.0
     max_retries: int = 3
     retry_base_delay: float = 1.0
+    max_wait: float = MAX_WAIT_SECONDS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> GoogleConfig:
@@ -225,8 +229,9 @@ class GoogleClient:
                     method, url, headers=headers, timeout=self.config.timeout, **kwargs
                 )
             except requests.RequestException as error:
-                if attempt < self.config.max_retries:
-                    self.sleep(self._backoff(attempt))
+                wait = self._backoff(attempt) if attempt < self.config.max_retries else None
+                if wait is not None:
+                    self.sleep(wait)
                     attempt += 1
                     continue
                 raise _connection_error(error, self.config.base_url, attempt + 1) from error
@@ -236,9 +241,11 @@ class GoogleClient:
                 refreshed = True
                 continue
             if status in RETRY_STATUSES and attempt < self.config.max_retries:
-                self.sleep(self._backoff(attempt, response.headers.get("Retry-After")))
-                attempt += 1
-                continue
+                wait = self._backoff(attempt, response.headers.get("Retry-After"))
+                if wait is not None:
+                    self.sleep(wait)
+                    attempt += 1
+                    continue
             if status >= 400:
                 raise _error_for(response, what=what, attempts=attempt + 1)
             if not response.content:
@@ -253,11 +260,12 @@ class GoogleClient:
                 raise GoogleError(f"Google hat eine unerwartete Antwort geschickt (HTTP {status}).")
             return body
 
-    def _backoff(self, attempt: int, retry_after: str | None = None) -> float:
-        wait = _retry_after_seconds(retry_after)
-        if wait is None:
-            wait = self.config.retry_base_delay * 2**attempt
-        return max(0.0, min(wait, MAX_WAIT_SECONDS))
+    def _backoff(self, attempt: int, retry_after: str | None = None) -> float | None:
+        """Seconds to wait before the next try; None when Google asks for longer than we wait."""
+        asked = _retry_after_seconds(retry_after)
+        if asked is not None:
+            return max(0.0, asked) if asked <= self.config.max_wait else None
+        return min(self.config.retry_base_delay * 2**attempt, self.config.max_wait)
 
 
 def _connection_error(

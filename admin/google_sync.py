@@ -268,6 +268,7 @@ def _location_id(session: Session, location: str, location_map: Mapping[str, str
     code = location_map.get(location)
     if not code:
         return None
+    code = code.strip().upper()  # location codes are stored upper-case (cards.services)
     return session.scalars(select(Location.id).where(Location.code == code)).first()
 
 

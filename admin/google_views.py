@@ -6,6 +6,8 @@ was committed before Google was called, so it is still there.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +25,13 @@ from wtforms.validators import ValidationError
 
 from admin.access import requires
 from admin.forms import error_summary
-from admin.google_client import MAX_REPLY_BYTES, GoogleClient, GoogleConfig, GoogleError
+from admin.google_client import (
+    INTERACTIVE_MAX_WAIT,
+    MAX_REPLY_BYTES,
+    GoogleClient,
+    GoogleConfig,
+    GoogleError,
+)
 from admin.google_models import GoogleReview, ReplyTemplate
 from admin.google_replies import (
     MAX_TITLE,
@@ -84,7 +92,9 @@ def _actor() -> Actor:
 
 
 def _config() -> GoogleConfig:
-    return GoogleConfig.from_config(current_app.config)
+    """The settings, with retries kept short enough for someone waiting on the page."""
+    config = GoogleConfig.from_config(current_app.config)
+    return replace(config, max_wait=min(config.max_wait, INTERACTIVE_MAX_WAIT))
 
 
 def _client() -> GoogleClient:

@@ -302,6 +302,7 @@ def test_sync_without_settings_says_what_is_missing(runner):
         (401, "abgelaufen oder ungültig"),
         (403, "verweigert den Zugriff"),
         (404, "kennt den Standort locations/2002 nicht"),
+        (429, "begrenzt gerade die Zahl der Anfragen (429), auch nach 3 Versuchen"),
     ],
 )
 def test_sync_failures_give_one_german_line_and_a_nonzero_exit(
@@ -310,11 +311,12 @@ def test_sync_failures_give_one_german_line_and_a_nonzero_exit(
     httpserver.expect_request(REVIEWS_PATH).respond_with_json(
         {"error": {"code": status, "message": "Request had invalid credentials.", "status": "X"}},
         status=status,
+        headers={"Retry-After": "0"},
     )
     line = one_line_error(sync(google_runner))
     assert words in line
     assert "Request had invalid credentials." in line
-    assert len(httpserver.log) == 1  # 4xx are not retried
+    assert len(httpserver.log) == (3 if status == 429 else 1)  # other 4xx are not retried
 
 
 def test_429_waits_for_retry_after_then_succeeds(google_app, google_runner, httpserver):
@@ -349,6 +351,20 @@ def test_the_client_honours_retry_after_and_backs_off_exponentially(httpserver):
     httpserver.expect_ordered_request(REVIEWS_PATH).respond_with_json({"reviews": []})
     assert client.list_reviews(LOCATION) == []
     assert waits == [7.0, 1.0, 2.0]
+
+
+def test_a_retry_after_longer_than_we_wait_fails_at_once(httpserver):
+    config = GoogleConfig(
+        base_url=httpserver.url_for("/v4"), account=ACCOUNT, access_token=TOKEN, max_wait=5
+    )
+    waits: list[float] = []
+    client = GoogleClient.from_config(config, sleep=waits.append)
+    httpserver.expect_request(REVIEWS_PATH).respond_with_data(
+        "", status=429, headers={"Retry-After": "3600"}
+    )
+    with pytest.raises(GoogleError, match="429"):
+        client.list_reviews(LOCATION)
+    assert waits == [] and len(httpserver.log) == 1
 
 
 def test_5xx_is_retried_then_fails_with_a_german_line(google_app, google_runner, httpserver):
@@ -403,6 +419,11 @@ def test_a_missing_or_bad_credentials_file_is_a_clear_error(make_app, tmp_path):
     garbage.write_text("{not json")
     line = one_line_error(sync(make_app(GOOGLE_CREDENTIALS=str(garbage), **base).test_cli_runner()))
     assert "keine gültige JSON-Datei" in line
+
+    service = tmp_path / "service.json"
+    service.write_text(json.dumps({"type": "service_account", "client_email": "a@b.iam"}))
+    line = one_line_error(sync(make_app(GOOGLE_CREDENTIALS=str(service), **base).test_cli_runner()))
+    assert "unvollständig" in line
 
     incomplete = tmp_path / "incomplete.json"
     incomplete.write_text(json.dumps({"client_id": "x"}))
@@ -812,3 +833,21 @@ def test_the_inbox_entry_links_to_its_review(google_app, officer, httpserver):
     page = officer.get(f"/admin/entries/{stored.feedback_id}").get_data(as_text=True)
     assert f'href="/admin/google/reviews/{stored.id}"' in page
     assert "4 von 5 Sternen – Antwort: unbeantwortet" in page
+
+
+def test_a_mapped_google_location_counts_for_its_dienststelle(make_app, httpserver):
+    from cards.services import add_location
+
+    app = make_app(
+        GOOGLE_API_BASE_URL=httpserver.url_for("/v4"),
+        GOOGLE_ACCOUNT=ACCOUNT,
+        GOOGLE_LOCATIONS=[LOCATION],
+        GOOGLE_ACCESS_TOKEN=TOKEN,
+        GOOGLE_LOCATION_MAP=f"{LOCATION}=BE01",
+    )
+    with app.app_context():
+        location_id = add_location(db.session, "BE01", "Bad Ems").id
+        db.session.commit()
+    serve_reviews(httpserver, [review("r1")])
+    assert sync(app.test_cli_runner()).exit_code == 0
+    assert reviews_in(app)[0].feedback.location_id == location_id
