@@ -187,7 +187,7 @@ def store_review(session: Session, data: ReviewData, context: SyncContext) -> st
         outcome = "updated"
     review.name = data.name
     review.anonymous = data.anonymous
-    review.updated_at = data.updated_at
+    review.updated_at = max(review.updated_at, data.updated_at)
     review.synced_at = context.now
     if data.reply_text != review.reply_text:
         review.reply_text = data.reply_text
@@ -234,7 +234,13 @@ def _add(session: Session, data: ReviewData, context: SyncContext) -> GoogleRevi
 def _update_entry(
     session: Session, review: GoogleReview, data: ReviewData, context: SyncContext
 ) -> bool:
-    """Carry an edit on Google into the entry: stars and text; True if anything changed."""
+    """Carry an edit on Google into the entry: stars and text; True if anything changed.
+
+    Only a newer ``updateTime`` counts as an edit: an older snapshot (a Takeout file) changes
+    nothing, and text purged from the entry after the retention period is not brought back.
+    """
+    if data.updated_at <= review.updated_at and data.stars == review.stars:
+        return False
     feedback = review.feedback
     masked = mask_personal_data(data.comment) if data.comment else None
     text = masked.text if masked else None

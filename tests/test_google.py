@@ -851,3 +851,14 @@ def test_a_mapped_google_location_counts_for_its_dienststelle(make_app, httpserv
     serve_reviews(httpserver, [review("r1")])
     assert sync(app.test_cli_runner()).exit_code == 0
     assert reviews_in(app)[0].feedback.location_id == location_id
+
+
+def test_purged_text_is_not_brought_back_by_an_unchanged_review(google_app, httpserver):
+    _synced(google_app, httpserver, [review("r1", comment="Alles gut.")])
+    with google_app.app_context():
+        entry = db.session.scalars(select(Feedback)).one()
+        entry.text = None  # as the retention purge leaves it
+        db.session.commit()
+    serve_reviews(httpserver, [review("r1", comment="Alles gut.")])
+    assert "1 unverändert" in sync(google_app.test_cli_runner()).output
+    assert reviews_in(google_app)[0].feedback.text is None
