@@ -69,12 +69,6 @@ class GoogleConfig:
             retry_base_delay=float(config.get("GOOGLE_RETRY_BASE_DELAY", 1.0)),
         )
 
-    @property
-    def configured(self) -> bool:
-        return bool(
-            self.account and self.locations and (self.access_token or self.credentials_file)
-        )
-
     def problem(self) -> str | None:
         """What is missing for the API to be used, in German; None when complete."""
         missing = []

@@ -52,7 +52,7 @@ class Actor:
 # --- the review list ---------------------------------------------------------------------------
 
 
-def list_reviews(session: Session, *, include_removed: bool = True) -> Sequence[GoogleReview]:
+def list_reviews(session: Session) -> Sequence[GoogleReview]:
     """Unanswered first, then newest; reviews removed on Google last."""
     query = (
         select(GoogleReview)
@@ -64,8 +64,6 @@ def list_reviews(session: Session, *, include_removed: bool = True) -> Sequence[
             GoogleReview.id.desc(),
         )
     )
-    if not include_removed:
-        query = query.where(GoogleReview.removed_at.is_(None))
     return session.scalars(query).all()
 
 
