@@ -7,9 +7,16 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
 
 from admin.google_client import GoogleClient, GoogleConfig, GoogleError
-from admin.google_sync import SyncContext, TakeoutError, import_takeout, sync_reviews
+from admin.google_sync import (
+    CONCURRENT_SYNC,
+    SyncContext,
+    TakeoutError,
+    import_takeout,
+    sync_reviews,
+)
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -32,8 +39,12 @@ def google_sync() -> None:
         client = GoogleClient.from_config(config)
     except GoogleError as error:
         raise click.ClickException(str(error)) from error
-    result = sync_reviews(db.session, client, config.locations, _context())
-    db.session.commit()  # what did arrive is kept, even when a location failed
+    try:
+        result = sync_reviews(db.session, client, config.locations, _context())
+        db.session.commit()  # what did arrive is kept, even when a location failed
+    except IntegrityError as error:
+        db.session.rollback()
+        raise click.ClickException(CONCURRENT_SYNC) from error
     click.echo(result.summary)
     if result.errors:
         raise click.ClickException(" | ".join(result.errors))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -197,14 +198,16 @@ class GoogleClient:
         check_reply_length(comment)
         return self._request(
             "PUT",
-            self._url(location, f"reviews/{review_id}/reply"),
+            self._url(location, f"reviews/{quote(review_id, safe='')}/reply"),
             json={"comment": comment},
             what="diese Rezension",
         )
 
     def delete_reply(self, location: str, review_id: str) -> None:
         self._request(
-            "DELETE", self._url(location, f"reviews/{review_id}/reply"), what="diese Rezension"
+            "DELETE",
+            self._url(location, f"reviews/{quote(review_id, safe='')}/reply"),
+            what="diese Rezension",
         )
 
     def _url(self, location: str, tail: str) -> str:

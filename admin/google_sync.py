@@ -25,6 +25,11 @@ from portal.privacy import mask_personal_data
 from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Channel
 
+# Two syncs at once (cron and the button) may both add the same new review; one of them loses.
+CONCURRENT_SYNC = (
+    "Ein anderer Abgleich mit Google lief gleichzeitig und hat dieselben Rezensionen gespeichert. "
+    "Bitte wiederholen Sie den Abgleich."
+)
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 LANGUAGE = "de"
 

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -52,7 +53,7 @@ from admin.google_replies import (
     save_draft,
     update_template,
 )
-from admin.google_sync import SyncContext, sync_reviews
+from admin.google_sync import CONCURRENT_SYNC, SyncContext, sync_reviews
 from admin.inbox import local_time
 from portal.db import utcnow
 from portal.extensions import db
@@ -136,8 +137,12 @@ def sync():
     context = SyncContext.from_config(
         current_app.config, now=utcnow(), actor=g.user.name, actor_id=g.user.id
     )
-    result = sync_reviews(db.session, client, config.locations, context)
-    db.session.commit()  # what did arrive is kept, even when a location failed
+    try:
+        result = sync_reviews(db.session, client, config.locations, context)
+        db.session.commit()  # what did arrive is kept, even when a location failed
+    except IntegrityError:
+        db.session.rollback()
+        return _index([CONCURRENT_SYNC], 409)
     if result.errors:
         flash(result.summary)
         return _index(result.errors, BAD_GATEWAY)

@@ -862,3 +862,16 @@ def test_purged_text_is_not_brought_back_by_an_unchanged_review(google_app, http
     serve_reviews(httpserver, [review("r1", comment="Alles gut.")])
     assert "1 unverändert" in sync(google_app.test_cli_runner()).output
     assert reviews_in(google_app)[0].feedback.text is None
+
+
+def test_a_sync_racing_another_one_ends_with_one_line(google_runner, httpserver, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    import admin.google_cli
+
+    def racing(*_args, **_kwargs):
+        raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(admin.google_cli, "sync_reviews", racing)
+    line = one_line_error(sync(google_runner))
+    assert "anderer Abgleich" in line
