@@ -21,6 +21,7 @@ NAVIGATION = (
     ("admin.capture.index", "Papierkarten erfassen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
+    ("admin.google.index", "Google-Rezensionen"),
     ("admin.export.index", "Export"),
     ("admin.surveys.index", "Kundenbefragung"),
     ("admin.reports.dashboard_page", "Berichte"),
@@ -54,6 +55,7 @@ from admin import (  # noqa: E402  (the areas, one blueprint each)
     capture_views,
     cards_views,
     export_views,
+    google_views,
     inbox_views,
     report_views,
     settings_views,
@@ -69,6 +71,7 @@ for child in (
     report_views.bp,
     export_views.bp,
     survey_views.bp,
+    google_views.bp,
     audit_views.bp,
 ):
     bp.register_blueprint(child)
@@ -77,6 +80,7 @@ for child in (
 def init_app(app: Flask) -> None:
     from admin.cli import teams_cli, users_cli
     from admin.export_cli import export_command, surveys_cli
+    from admin.google_cli import google_cli
     from admin.report_cli import report_command
     from portal.extensions import csrf
     from portal.public import bp as public_bp
@@ -89,3 +93,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(report_command)
+    app.cli.add_command(google_cli)

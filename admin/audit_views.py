@@ -18,6 +18,7 @@ SECTION_LABELS = {
     "accounts": "Konten und Teams",
     "cards": "Dienststellen und Karten",
     "topics": "Themen",
+    "google": "Google-Rezensionen",
     "export": "Export und Kundenbefragung",
 }
 

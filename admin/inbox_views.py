@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from admin.access import requires
 from admin.accounts import list_teams
+from admin.google_replies import review_for_feedback
 from admin.history import history_lines
 from admin.inbox import (
     OPEN,
@@ -429,6 +430,11 @@ def _render_entry(feedback, form=None, note_form=None, status: int = 200, error:
         note_form=note_form,
         summary=_summary(form, error) + _summary(note_form),
         history=history_lines(history(db.session, feedback.id)),
+        google_review=(
+            review_for_feedback(db.session, feedback.id)
+            if feedback.channel == Channel.SOCIAL_MEDIA and g.user.role == Role.KRM
+            else None
+        ),
         now=utcnow(),
     ), status
 

@@ -67,6 +67,7 @@ SECTIONS = {
         or_(AuditEvent.subject.like("location:%"), AuditEvent.subject.like("card:%")),
     ),
     "topics": lambda: AuditEvent.subject.like("topic:%"),
+    "google": lambda: AuditEvent.action.like("google:%"),
     "export": lambda: or_(
         AuditEvent.action.like("export %"), AuditEvent.action == "surveys imported"
     ),

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "admin.models",
     "admin.surveys",
     "admin.export_models",
+    "admin.google_models",
     "portal.audit",
 )
 

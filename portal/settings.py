@@ -38,6 +38,13 @@ DEFAULTS: dict[str, Any] = {
     "GOOGLE_LOCATIONS": None,
     "GOOGLE_CREDENTIALS": None,
     "GOOGLE_ACCESS_TOKEN": None,
+    # Google location id → Meinungskarte location code, so reviews count for that Dienststelle.
+    "GOOGLE_LOCATION_MAP": {},
+    # Reviewer names are kept for the reply's {name} only until it is published, at most this long.
+    "GOOGLE_NAME_RETENTION_DAYS": 30,
+    "GOOGLE_TIMEOUT": 30,
+    "GOOGLE_MAX_RETRIES": 3,
+    "GOOGLE_RETRY_BASE_DELAY": 1.0,
     "RETENTION_MONTHS": 24,
     # The Jobcenter this installation serves: shown on every page and in the legal texts.
     "JOBCENTER_NAME": "Jobcenter Musterstadt",
@@ -96,6 +103,7 @@ def _derive(app: Flask) -> None:
     if not config["COLLECTOR_URL"]:
         config["COLLECTOR_URL"] = config["PUBLIC_BASE_URL"] + "/submit"
     config["GOOGLE_LOCATIONS"] = parse_list(config["GOOGLE_LOCATIONS"])
+    config["GOOGLE_LOCATION_MAP"] = parse_mapping(config["GOOGLE_LOCATION_MAP"])
     config["ALLOWED_ORIGINS"] = parse_list(config["ALLOWED_ORIGINS"])
     config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
     config["STATE"] = str(config["STATE"]).upper()
@@ -128,6 +136,16 @@ def parse_list(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     return [str(item).strip() for item in value if str(item).strip()]
+
+
+def parse_mapping(value: Any) -> dict[str, str]:
+    """A mapping setting: a JSON object (already parsed) or ``key=value`` pairs, comma-separated."""
+    if not value:
+        return {}
+    if isinstance(value, str):
+        pairs = [item.split("=", 1) for item in value.split(",") if "=" in item]
+        return {key.strip(): val.strip() for key, val in pairs if key.strip() and val.strip()}
+    return {str(key): str(val) for key, val in dict(value).items()}
 
 
 def _development_secret(instance: Path) -> str:

@@ -66,9 +66,13 @@ def submit_feedback(
     *,
     now: datetime,
     rules: Rules = Rules(),
+    received_at: datetime | None = None,
+    check_duplicates: bool = True,
 ) -> Stored:
     """Mask and store one submission, unless it came from the same card in the window already.
 
+    ``received_at`` is when the person wrote (default: ``now``); deadlines count from ``now``, when
+    it reached the office. Sources with ids of their own (Google reviews) skip duplicate detection.
     A card code that matches no card is kept out of the record but the feedback is stored all the
     same: losing a citizen's words over a misprinted card would be worse than not attributing them.
     Uses a Core insert: the collector is the hot path and needs no unit of work.
@@ -82,7 +86,7 @@ def submit_feedback(
 
     masked = mask_personal_data(submission.text) if submission.text else None
     duplicate_key = None
-    if masked:
+    if masked and check_duplicates:
         duplicate_key = _duplicate_key(submission, code, location_id, masked.text)
         earlier = session.execute(
             select(Feedback.id)
@@ -103,7 +107,7 @@ def submit_feedback(
     feedback_id = session.execute(
         insert(Feedback)
         .values(
-            received_at=now,
+            received_at=received_at or now,
             channel=submission.channel,
             card_id=card_id,
             location_id=location_id,
