@@ -240,6 +240,31 @@ def test_reviews_appear_in_the_inbox_with_the_google_channel(google_app, httpser
     assert "Sehr lange Bearbeitungsdauer." in page
 
 
+def test_reviews_go_into_the_weekly_export_of_the_week_they_were_written(
+    google_app, google_runner, httpserver, tmp_path
+):
+    serve_reviews(
+        httpserver,
+        [
+            review(
+                "r1",
+                stars="TWO",
+                comment="Sehr lange Bearbeitungsdauer.",
+                created="2026-11-17T09:00:00Z",
+            )
+        ],
+    )
+    assert sync(google_runner).exit_code == 0
+    out = tmp_path / "kw47.csv"
+    result = google_runner.invoke(
+        args=["export", "--week", "2026-W47", "--format", "csv", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = out.read_text("utf-8-sig").splitlines()
+    [row] = [line for line in rows[1:] if "Bearbeitungsdauer" in line]
+    assert "soziale Medien (Google)" in row and "17.11.2026" in row
+
+
 def test_takeout_import_reads_reviews_json(google_app, google_runner, tmp_path):
     takeout = tmp_path / "reviews.json"
     takeout.write_text(
