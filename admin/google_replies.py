@@ -106,8 +106,7 @@ def save_draft(
         return
     review.draft_text = text
     review.draft_saved_at = now
-    review.reply_error = None
-    review.reply_error_at = None
+    _clear(review)
     _audit(session, review, actor, now, "google: reply draft saved")
     session.flush()
 
@@ -115,10 +114,7 @@ def save_draft(
 def discard_draft(session: Session, review: GoogleReview, *, actor: Actor, now: datetime) -> None:
     if review.draft_text is None:
         return
-    review.draft_text = None
-    review.draft_saved_at = None
-    review.reply_error = None
-    review.reply_error_at = None
+    _clear(review, draft=True)
     _audit(session, review, actor, now, "google: reply draft discarded")
     session.flush()
 
@@ -147,10 +143,7 @@ def publish_reply(
         raise
     review.reply_text = _text(reply.get("comment")) or review.draft_text
     review.reply_updated_at = _reply_time(reply.get("updateTime")) or now
-    review.draft_text = None
-    review.draft_saved_at = None
-    review.reply_error = None
-    review.reply_error_at = None
+    _clear(review, draft=True)
     review.reviewer_name = None  # it served the reply's {name}; Google shows the rest
     action = "google: reply updated" if replaced else "google: reply published"
     _audit(session, review, actor, now, action)
@@ -170,10 +163,18 @@ def delete_reply(
         raise
     review.reply_text = None
     review.reply_updated_at = None
-    review.reply_error = None
-    review.reply_error_at = None
+    _clear(review)
     _audit(session, review, actor, now, "google: reply deleted")
     session.flush()
+
+
+def _clear(review: GoogleReview, *, draft: bool = False) -> None:
+    """Forget the last failure (and the draft, once it is published or discarded)."""
+    if draft:
+        review.draft_text = None
+        review.draft_saved_at = None
+    review.reply_error = None
+    review.reply_error_at = None
 
 
 def _failed(
