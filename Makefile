@@ -19,6 +19,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# Links, QR codes and redirects point at the address the development server really runs on
+# (set KRM_PUBLIC_BASE_URL yourself to override; it wins over instance/config.toml).
+run: export KRM_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	$(BIN)/krm db upgrade
 	$(BIN)/krm demo
