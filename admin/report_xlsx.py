@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from admin.inbox import local_time
 from admin.reports import COUNT, DECIMAL, PERCENT, AnnualReport, Figure, Row
 
 FORMATS = {COUNT: "#,##0", DECIMAL: "0.00", PERCENT: "0.0%"}
@@ -64,7 +65,7 @@ def _sheet(workbook: Workbook, figure: Figure, report: AnnualReport, jobcenter: 
     sheet = workbook.create_sheet(sheet_name(SHEET_NAMES.get(figure.key, figure.title)))
     sheet["A1"] = f"{figure.title} {report.year} – {jobcenter}"
     sheet["A1"].font = Font(bold=True, size=13)
-    stamp = report.generated_at.strftime("%d.%m.%Y %H:%M UTC")
+    stamp = local_time(report.generated_at)
     sheet["A2"] = f"Stand {stamp}. {figure.note}".strip()
     columns = headings(figure, report)
     sheet.append([])

@@ -1,21 +1,26 @@
-"""Demo data for a first look: one location, a few cards, feedback over the last days."""
+"""Demo data for a first look: one location, a few cards, feedback over the last days.
+
+Besides the fresh entries in the inbox there is a worked-through history of the year before and of
+this year, classified and closed, so the reports and the export have something to show.
+"""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from admin.accounts import add_user
-from admin.models import Team, User
+from admin.models import Concern, Team, Topic, User
 from admin.topics import add_named
 from cards.codes import new_code
 from cards.models import Card, Location
 from portal.db import utcnow
 from portal.feedback import Feedback
 from portal.submissions import Submission, submit_feedback
-from portal.vocab import Area, Channel, Kind, Role
+from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Role, Status
 
 CARDS = (
     ("Empfang", None),
@@ -125,4 +130,62 @@ def load_demo(session: Session) -> int:
         )
         if team is not None and area is Area.BENEFITS:
             session.get(Feedback, stored.feedback_id).team = team
-    return len(FEEDBACK)
+    return len(FEEDBACK) + _load_history(session, location, now)
+
+
+# The history: (channel, weight) roughly as a Jobcenter's reactions arrive, and what they are.
+HISTORY_CHANNELS = (
+    (Channel.CARD_QR, 30),
+    (Channel.CARD_PAPER, 15),
+    (Channel.HOMEPAGE, 25),
+    (Channel.EMAIL, 15),
+    (Channel.PHONE, 5),
+    (Channel.SOCIAL_MEDIA, 10),
+)
+HISTORY_KINDS = ((Kind.PRAISE, ConcernKind.PRAISE), (Kind.SUGGESTION, ConcernKind.IDEA))
+HISTORY_DAYS = (21, 420)  # received between three weeks and fourteen months ago
+HISTORY_SIZE = 120
+
+
+def _load_history(session: Session, location: Location, now) -> int:
+    """Closed, classified reactions of the past months; the same every time (a fixed seed)."""
+    rng = random.Random(2026)  # noqa: S311  (demo data, not a secret)
+    topics = list(session.scalars(select(Topic).where(Topic.active.is_(True))))
+    channels, weights = zip(*HISTORY_CHANNELS, strict=True)
+    for _ in range(HISTORY_SIZE):
+        received = now - timedelta(days=rng.uniform(*HISTORY_DAYS))
+        channel = rng.choices(channels, weights)[0]
+        rating = rng.choices((1, 2, 3, 4, 5), (2, 2, 2, 3, 3))[0]
+        kind, concern_kind = (
+            (Kind.CRITICISM, ConcernKind.COMPLAINT)
+            if rating <= 2 or rng.random() < 0.2
+            else rng.choice(HISTORY_KINDS)
+        )
+        card = rng.choice(location.cards) if channel is Channel.CARD_QR else None
+        stored = submit_feedback(
+            session,
+            Submission(
+                channel=channel,
+                language="de",
+                rating=rating,
+                kind=kind,
+                card_code=card.code if card else None,
+                location_id=location.id if channel is Channel.CARD_PAPER else None,
+            ),
+            now=received,
+        )
+        feedback = session.get(Feedback, stored.feedback_id)
+        area = rng.choice(list(Area))
+        feedback.concerns.append(
+            Concern(
+                position=1,
+                kind=concern_kind,
+                area=area,
+                topic=rng.choice(topics) if topics else None,
+                assessment=rng.choice(list(Assessment)[:2]) if concern_kind.is_complaint else None,
+            )
+        )
+        feedback.status = Status.DONE
+        feedback.closed_at = received + timedelta(days=rng.choice((2, 5, 9, 12, 13, 16)))
+        feedback.updated_at = feedback.closed_at
+    return HISTORY_SIZE

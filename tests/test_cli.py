@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 from conftest import stored_feedback
+from sqlalchemy import select
 
 from portal import create_app
-from portal.vocab import Channel
+from portal.extensions import db
+from portal.feedback import Feedback
+from portal.vocab import Channel, Status
 
 
 def test_db_upgrade_creates_the_database(tmp_path):
@@ -35,6 +38,18 @@ def test_demo_data_loads_once_and_is_masked_like_everything_else(app, runner):
     again = runner.invoke(args=["demo"])
     assert "no demo data loaded" in again.output
     assert len(stored_feedback(app)) == len(feedback)
+
+
+def test_the_demo_history_gives_the_reports_figures_for_two_years(app, runner, tmp_path):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        closed = db.session.scalars(select(Feedback).where(Feedback.status == Status.DONE)).all()
+        assert len(closed) >= 100 and all(entry.concerns and entry.closed_at for entry in closed)
+        years = {entry.received_at.year for entry in closed}
+    assert len(years) >= 2, "the year before is there to compare with"
+    out = tmp_path / "bericht.xlsx"
+    result = runner.invoke(args=["report", "--year", str(sorted(years)[-2]), "--out", str(out)])
+    assert result.exit_code == 0, result.output
 
 
 def test_the_krm_console_script_is_installed_and_speaks_flask():
