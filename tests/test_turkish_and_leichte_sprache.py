@@ -90,7 +90,7 @@ def test_the_time_to_come_back_on_a_leichte_sprache_page_is_a_german_date(make_a
     assert response.status_code == 429
     html = response.get_data(as_text=True)
     assert '<html lang="de"' in html
-    found = re.search(r"Ab (\d{2}\.\d{2}\.\d{2}, \d{2}:\d{2}) geht es wieder\.", html)
+    found = re.search(r"Ab (\d{2}\.\d{2}\.\d{2}, \d{2}:\d{2}) Uhr geht es wieder\.", html)
     assert found, "the time is written as a German date, in Leichte Sprache"
     shown = datetime.strptime(found[1], "%d.%m.%y, %H:%M").replace(tzinfo=BERLIN)
     expected = datetime.now(BERLIN) + timedelta(seconds=int(response.headers["Retry-After"]))
