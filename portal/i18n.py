@@ -31,6 +31,10 @@ LANGUAGES: dict[str, Language] = {
     for language in (
         Language("de", "de", "Deutsch"),
         Language("en", "en", "English"),
+        Language("tr", "tr", "Türkçe"),
+        # German in Leichte Sprache: the locale modifier (as in sr@latin) gives it its own
+        # catalogue, translations/de@ls/, while dates and numbers follow de; German is untouched.
+        Language("ls", "de@ls", "Leichte Sprache", html_lang="de"),
     )
 }
 DEFAULT_LANGUAGE = "de"
