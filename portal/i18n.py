@@ -1,7 +1,7 @@
 """Languages of the public pages: German at the root, every other language under ``/<lang>/``.
 
 Adding a language: one line in ``LANGUAGES`` and a catalogue in ``portal/translations/<locale>/``
-(``make translations LANG=xx`` creates it).
+(``make translation-new LANG=xx`` creates it).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ LANGUAGES: dict[str, Language] = {
     for language in (
         Language("de", "de", "Deutsch"),
         Language("en", "en", "English"),
+        Language("ar", "ar", "العربية", direction="rtl"),
+        Language("uk", "uk", "Українська"),
+        Language("ru", "ru", "Русский"),
     )
 }
 DEFAULT_LANGUAGE = "de"
