@@ -45,9 +45,10 @@ from cards.services import (
     print_sheet,
     retire_card,
 )
-from cards.sheets import CARD_SIZES
+from cards.sheets import CARD_SIZES, SheetError
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from portal.vocab import AREA_REGISTER_LABELS, Area
 
 bp = Blueprint("cards", __name__, url_prefix="/cards")
@@ -241,10 +242,12 @@ def sheet_as_html():
 
 def _sheet(kind: str):
     """Print sheets of the active cards of a location (``?location=HST``), of some cards
-    (``?card=7QX2M&card=K4R9T``) or of all locations (neither), in a size (``?size=A6``)."""
+    (``?card=7QX2M&card=K4R9T``) or of all locations (neither), in a size (``?size=A6``),
+    with a second language on each card (``?language=ar``) or in German alone (none)."""
     location_code = (request.args.get("location") or "").strip().upper() or None
     codes = [code for code in request.args.getlist("card") if code.strip()]
     size = (request.args.get("size") or current_app.config["CARD_SIZE"]).strip().upper()
+    language = (request.args.get("language") or "").strip().lower() or None
     try:
         sheet = print_sheet(
             db.session,
@@ -254,10 +257,19 @@ def _sheet(kind: str):
             card_size=size,
             base_url=current_app.config["PUBLIC_BASE_URL"],
             jobcenter_name=current_app.config["JOBCENTER_NAME"],
+            language=language,
         )
     except CardError as error:
-        return _page(sheet_error=error.german), 404 if size in CARD_SIZES else 400
+        if isinstance(error.__cause__, SheetError):  # the server lacks the font
+            status = 503
+        elif size not in CARD_SIZES or (language and language not in LANGUAGES):
+            status = 400
+        else:
+            status = 404
+        return _page(sheet_error=error.german), status
     name = f"meinungskarten-{location_code or ('auswahl' if codes else 'alle')}-{size}"
+    if language and language != DEFAULT_LANGUAGE:
+        name += f"-de-{language}"
     mimetype = "application/pdf" if kind == "pdf" else "text/html"
     return _download(sheet.content, mimetype, name, kind)
 
@@ -280,6 +292,7 @@ def _page(
         summary=error_summary(location_form, cards_form),
         sheet_error=sheet_error,
         sizes=list(CARD_SIZES),
+        languages=[language for code, language in LANGUAGES.items() if code != DEFAULT_LANGUAGE],
         default_size=current_app.config["CARD_SIZE"].upper(),
         card_url=_card_url,
         area_labels=AREA_REGISTER_LABELS,

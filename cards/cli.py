@@ -24,6 +24,7 @@ from cards.services import (
 from cards.sheets import CARD_SIZES
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from portal.vocab import Area
 
 ACTOR = "krm (CLI)"
@@ -137,13 +138,22 @@ def cards_qr(code: str, kind: str, out: Path) -> None:
     help="Size of one card (default: the CARD_SIZE setting).",
 )
 @click.option(
+    "--language",
+    type=click.Choice([code for code in LANGUAGES if code != DEFAULT_LANGUAGE]),
+    help="A second language on every card, below each German text.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="The file to write: .pdf or .html.",
 )
 def cards_sheet(
-    location_code: str | None, codes: tuple[str, ...], card_size: str | None, out: Path
+    location_code: str | None,
+    codes: tuple[str, ...],
+    card_size: str | None,
+    language: str | None,
+    out: Path,
 ) -> None:
     """Write print sheets of the active cards: A4 pages to cut apart, as PDF or HTML."""
     fmt = out.suffix.lower().lstrip(".")
@@ -158,6 +168,7 @@ def cards_sheet(
             card_size=card_size or current_app.config["CARD_SIZE"],
             base_url=current_app.config["PUBLIC_BASE_URL"],
             jobcenter_name=current_app.config["JOBCENTER_NAME"],
+            language=language,
         )
     except CardError as error:
         _fail(error)

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from cards.codes import new_code, normalize
 from cards.models import Card, Location
-from cards.sheets import CARD_SIZES, page_layout, sheet_html, sheet_pdf
+from cards.sheets import CARD_SIZES, SheetError, page_layout, sheet_html, sheet_pdf
 from portal.audit import record
 from portal.db import utcnow
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from portal.vocab import Area
 
 MAX_CARDS = 1000  # at a time
@@ -189,9 +190,11 @@ def print_sheet(
     card_size: str,
     base_url: str,
     jobcenter_name: str,
+    language: str | None = None,
 ) -> Sheet:
     """Print sheets (``pdf`` or ``html``) of the active cards of a location, of some cards, or
-    of all locations; A4 pages to cut apart. Needs an app context (templates, static files)."""
+    of all locations; A4 pages to cut apart, each card in German and, if ``language`` is given,
+    in that language too. Needs an app context (templates, static files, settings)."""
     size = card_size.strip().upper()
     if size not in CARD_SIZES:
         sizes = ", ".join(CARD_SIZES)
@@ -199,13 +202,32 @@ def print_sheet(
             f"Unknown card size {card_size!r}: use one of {sizes}.",
             f"Die Kartengröße „{card_size}“ gibt es nicht: {sizes}.",
         )
+    if language and language != DEFAULT_LANGUAGE and language not in LANGUAGES:
+        known = ", ".join(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
+        raise CardError(
+            f"Unknown language {language!r}: use one of {known}.",
+            f"Die Sprache „{language}“ gibt es nicht: {known}.",
+        )
     cards = list_cards(session, location_code=location_code, codes=codes)
     if not cards:
         raise CardError(
             "There are no active cards to print.", "Es gibt keine aktiven Karten zum Drucken."
         )
     render = SHEET_RENDERERS[fmt]
-    content = render(cards, base_url=base_url, jobcenter_name=jobcenter_name, card_size=size)
+    try:
+        content = render(
+            cards,
+            base_url=base_url,
+            jobcenter_name=jobcenter_name,
+            card_size=size,
+            language=language,
+        )
+    except SheetError as error:
+        raise CardError(
+            str(error),
+            "Der Druckbogen in zwei Sprachen braucht die Schrift DejaVu Sans, die auf diesem "
+            "Server fehlt. Bitte wenden Sie sich an die Administration.",
+        ) from error
     pages = math.ceil(len(cards) / page_layout(size).per_page)
     return Sheet(content, len(cards), pages)
 

@@ -4,6 +4,11 @@ Both formats draw the same card: it is designed at A6 (105 × 148 mm) and larger
 design enlarged, so an A5 or A4 card has bigger type and more room to write, and the two
 formats cannot drift apart in what they show. Every card carries its QR code and its address as
 text, a smiley scale to tick and lines to write on, so it works on paper as well as on a phone.
+
+A card can speak a second language: each German text is followed by its translation (a
+bilingual card). The PDF writes German in Helvetica, a core font, and the second language in
+DejaVu Sans (Latin, Cyrillic, Arabic), shaped by HarfBuzz so that Arabic joins and runs right
+to left.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from cards import qr
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from portal.vocab import RATINGS, Kind
 
 if TYPE_CHECKING:
@@ -33,6 +40,7 @@ DESIGN = CARD_SIZES["A6"]  # the size the card is drawn at; larger cards are sca
 
 KINDS = tuple(label for _value, label in Kind.choices())
 WRITING_LINES = 6
+WRITING_LINES_BILINGUAL = 4  # the second language takes the room of two lines
 
 # Geometry of the A6 design in mm; static/css/sheet.css uses the same numbers.
 PADDING = 6.0
@@ -51,6 +59,10 @@ PRIMARY = "#0b3a75"
 MUTED = "#4a4f55"
 RULE = "#6b7280"
 CUT = "#9ca3af"
+
+# The font of a card's second language (Debian: fonts-dejavu-core), and its bold cut.
+SECOND_FONT = "DejaVu"
+SECOND_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 # A fixed creation date, so that the same cards always give the same bytes (testable, diffable).
 CREATION_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -155,6 +167,62 @@ def page_layout(card_size: str) -> Layout:
     return max(candidates, key=lambda layout: layout.per_page)
 
 
+class SheetError(ValueError):
+    """A sheet that cannot be made here, e.g. because a font is missing; the message says why."""
+
+
+@dataclass(frozen=True)
+class CardTexts:
+    """The words on a card, in one language."""
+
+    lang: str  # the lang attribute
+    direction: str  # "ltr" or "rtl"
+    title: str
+    scan: str
+    question: str
+    ratings: tuple[str, ...]
+    kinds: tuple[str, ...]
+    message: str
+    privacy: str
+
+    @property
+    def align(self) -> str:
+        """fpdf2's alignment of a paragraph in this language."""
+        return "R" if self.direction == "rtl" else "L"
+
+
+def card_texts(code: str) -> CardTexts:
+    """The card's words in the language ``code``; needs an app context."""
+    language = LANGUAGES[code]
+    with force_locale(language.locale):
+        return CardTexts(
+            lang=language.lang_attribute,
+            direction=language.direction,
+            title=_("Ihre Meinung zählt"),
+            scan=_("Scannen Sie den Code oder öffnen Sie:"),
+            question=_("Wie zufrieden sind Sie mit dem Jobcenter?"),
+            ratings=tuple(str(words) for _value, words in RATINGS),
+            kinds=tuple(str(label) for label in KINDS),
+            message=_("Ihre Nachricht:"),
+            privacy=_(
+                "Anonym: Bitte schreiben Sie keine Namen, Adressen oder Kundennummern auf die "
+                "Karte."
+            ),
+        )
+
+
+def second_language(code: str | None) -> CardTexts | None:
+    """The texts of a card's second language; None for none (or German, which is always there).
+
+    Raises ValueError for a language the portal does not have."""
+    if not code or code == DEFAULT_LANGUAGE:
+        return None
+    if code not in LANGUAGES:
+        known = ", ".join(other for other in LANGUAGES if other != DEFAULT_LANGUAGE)
+        raise ValueError(f"Unknown language {code!r}: use one of {known}.")
+    return card_texts(code)
+
+
 @dataclass(frozen=True)
 class PrintedCard:
     """What is printed on one card, independent of the output format."""
@@ -213,14 +281,20 @@ def fit_address(address: str) -> tuple[float, tuple[str, ...]]:
 
 
 def sheet_html(
-    cards: Sequence[Card], *, base_url: str, jobcenter_name: str, card_size: str = "A6"
+    cards: Sequence[Card],
+    *,
+    base_url: str,
+    jobcenter_name: str,
+    card_size: str = "A6",
+    language: str | None = None,
 ) -> str:
     """A standalone HTML document, one ``.sheet`` per A4 page; needs an app context.
 
     The stylesheet is embedded rather than linked, so the file prints the same when it is
-    opened from disk or mailed to the print shop.
+    opened from disk or mailed to the print shop. ``language``: a second language on each card.
     """
     layout = page_layout(card_size)
+    second = second_language(language)
     css = Path(current_app.static_folder, "css", "sheet.css").read_text("utf-8")
     return render_template(
         "cards/sheet.html",
@@ -230,9 +304,10 @@ def sheet_html(
         # Both are trusted markup: our own stylesheet, and segno's SVG (it escapes the title).
         css=Markup(css),  # noqa: S704
         qr_svg=lambda url: Markup(qr.svg(url)),  # noqa: S704
-        ratings=RATINGS,
-        kinds=KINDS,
-        writing_lines=WRITING_LINES,
+        ratings=[value for value, _words in RATINGS],
+        texts=card_texts(DEFAULT_LANGUAGE),
+        second=second,
+        writing_lines=WRITING_LINES_BILINGUAL if second else WRITING_LINES,
     )
 
 
@@ -240,12 +315,20 @@ def sheet_html(
 
 
 def sheet_pdf(
-    cards: Sequence[Card], *, base_url: str, jobcenter_name: str, card_size: str = "A6"
+    cards: Sequence[Card],
+    *,
+    base_url: str,
+    jobcenter_name: str,
+    card_size: str = "A6",
+    language: str | None = None,
+    font_dir: str | Path | None = None,
 ) -> bytes:
     """The same sheets as a PDF; the same cards always give the same bytes. Needs an app context.
 
     Each card is drawn in its own coordinate system (mm from the card's top left corner, at A6)
-    and placed and scaled onto the page with a transformation matrix.
+    and placed and scaled onto the page with a transformation matrix. ``language``: a second
+    language on each card, written in the DejaVu Sans of ``font_dir`` (default: the
+    ``SHEET_FONT_DIR`` setting).
     """
     # fpdf2 takes about a third of a second to import, and every app start would pay for it
     # (cards.cli is loaded with the app); only printing needs it, so it is imported here.
@@ -254,7 +337,10 @@ def sheet_pdf(
 
     layout = page_layout(card_size)
     printed = printed_cards(cards, base_url)
+    texts, second = card_texts(DEFAULT_LANGUAGE), second_language(language)
     pdf = FPDF(orientation=layout.orientation, unit="mm", format="A4")
+    if second:
+        _add_second_font(pdf, Path(font_dir or current_app.config["SHEET_FONT_DIR"]))
     pdf.set_creation_date(CREATION_DATE)
     title = _("Meinungskarten")
     pdf.set_title(f"{title} – {jobcenter_name}")
@@ -271,8 +357,22 @@ def sheet_pdf(
                 x + layout.inset_x, y + layout.inset_y
             )
             with pdf.transform(place):
-                _draw_card(pdf, card, jobcenter_name)
+                _draw_card(pdf, card, jobcenter_name, texts, second)
     return bytes(pdf.output())
+
+
+def _add_second_font(pdf: FPDF, font_dir: Path) -> None:
+    """DejaVu Sans for the second language, with HarfBuzz text shaping (Arabic joins, bidi)."""
+    missing = [name for name in SECOND_FONT_FILES.values() if not (font_dir / name).is_file()]
+    if missing:
+        raise SheetError(
+            f"The font for the second language is missing: {', '.join(missing)} in {font_dir}. "
+            "Install it (Debian: apt-get install fonts-dejavu-core) or set KRM_SHEET_FONT_DIR "
+            "to the folder that holds DejaVuSans.ttf."
+        )
+    for style, name in SECOND_FONT_FILES.items():
+        pdf.add_font(SECOND_FONT, style, font_dir / name)
+    pdf.set_text_shaping(use_shaping_engine=True)
 
 
 def latin1(text: str) -> str:
@@ -291,38 +391,62 @@ def _draw_cut_lines(pdf: FPDF, layout: Layout) -> None:
             pdf.line(0, y, layout.page_width, y)
 
 
-def _draw_card(pdf: FPDF, card: PrintedCard, jobcenter_name: str) -> None:
-    """One card, top to bottom, at A6 in mm from its top left corner."""
+def _draw_card(
+    pdf: FPDF,
+    card: PrintedCard,
+    jobcenter_name: str,
+    texts: CardTexts,
+    second: CardTexts | None,
+) -> None:
+    """One card, top to bottom, at A6 in mm from its top left corner; each German text is
+    followed by its translation where the card has a second language."""
     x, width = PADDING, DESIGN[0] - 2 * PADDING
     y = _text(pdf, x, PADDING, width, jobcenter_name, 8, "B", PRIMARY)
-    y = _text(pdf, x, y + 0.5, width, _("Ihre Meinung zählt"), 16, "B", PRIMARY)
+    y = _text(pdf, x, y + 0.5, width, texts.title, 16, "B", PRIMARY)
+    if second:
+        y = _second(pdf, second, x, y, width, second.title, 10, "B", PRIMARY)
 
     top = y + 1
     _draw_qr(pdf, card.url, x - QR_INSET, top, QR_BOX)
-    beside = _draw_where(pdf, card, top + QR_INSET, top + QR_BOX - QR_INSET)
+    beside = _draw_where(pdf, card, texts, second, top + QR_INSET, top + QR_BOX - QR_INSET)
 
-    question = _("Wie zufrieden sind Sie mit dem Jobcenter?")
-    y = _text(pdf, x, max(top + QR_BOX, beside) + 1, width, question, 8, "B")
-    y = _draw_scale(pdf, x, y + 1, width)
-    y = _draw_kinds(pdf, x, y + GAP)
-    y = _text(pdf, x, y + GAP, width, _("Ihre Nachricht:"), 8, "B")
+    y = _text(pdf, x, max(top + QR_BOX, beside) + 1, width, texts.question, 8, "B")
+    if second:
+        y = _second(pdf, second, x, y, width, second.question, 7.5, "B")
+    y = _draw_scale(pdf, x, y + 1, width, texts, second)
+    y = _draw_kinds(pdf, x, y + GAP, texts, second)
+    y = _text(pdf, x, y + GAP, width, texts.message, 8, "B")
+    if second:
+        y = _second(pdf, second, x, y, width, second.message, 7.5, "B")
 
-    privacy = _(
-        "Anonym: Bitte schreiben Sie keine Namen, Adressen oder Kundennummern auf die Karte."
-    )
-    privacy_top = DESIGN[1] - PADDING - _text_height(pdf, width, privacy, 7)
-    _draw_lines(pdf, x, y, width, privacy_top - GAP)
-    _text(pdf, x, privacy_top, width, privacy, 7, color=MUTED)
+    privacy_height = _text_height(pdf, width, texts.privacy, 7)
+    if second:
+        privacy_height += _text_height(pdf, width, second.privacy, 7, SECOND_FONT)
+    privacy_top = DESIGN[1] - PADDING - privacy_height
+    lines = WRITING_LINES_BILINGUAL if second else WRITING_LINES
+    _draw_lines(pdf, x, y, width, privacy_top - GAP, lines)
+    y = _text(pdf, x, privacy_top, width, texts.privacy, 7, color=MUTED)
+    if second:
+        _second(pdf, second, x, y, width, second.privacy, 7, color=MUTED)
 
 
-def _draw_where(pdf: FPDF, card: PrintedCard, top: float, bottom: float) -> float:
+def _draw_where(
+    pdf: FPDF,
+    card: PrintedCard,
+    texts: CardTexts,
+    second: CardTexts | None,
+    top: float,
+    bottom: float,
+) -> float:
     """Beside the QR code: where the card lies and the address to type; the card's code at the
     bottom, level with the end of the QR code (or below, if long names need the room).
     Returns the bottom."""
     x, width = COLUMN_X, COLUMN_WIDTH
     y = _text(pdf, x, top, width, card.location, 9, "B")
     y = _text(pdf, x, y, width, card.label, 9)
-    y = _text(pdf, x, y + GAP, width, _("Scannen Sie den Code oder öffnen Sie:"), 7.5, color=MUTED)
+    y = _text(pdf, x, y + GAP, width, texts.scan, 7.5, color=MUTED)
+    if second:
+        y = _second(pdf, second, x, y, width, second.scan, 7, color=MUTED)
     y = _text(pdf, x, y + 0.5, width, "\n".join(card.address_lines), card.address_size, "B")
     code_top = max(bottom - _line_height(9), y + 1)
     return _text(pdf, x, code_top, width, _("Karte %(code)s", code=card.code), 9)
@@ -354,18 +478,24 @@ def _dark_runs(modules: Sequence[bool]) -> Iterator[tuple[int, int]]:
         start += length
 
 
-def _draw_scale(pdf: FPDF, x: float, y: float, width: float) -> float:
+def _draw_scale(
+    pdf: FPDF, x: float, y: float, width: float, texts: CardTexts, second: CardTexts | None
+) -> float:
     """Five columns: a tick box and a smiley side by side, the words below. Returns the bottom."""
     column = width / len(RATINGS)
     bottom = y
-    for index, (value, words) in enumerate(RATINGS):
+    for index, (value, _words) in enumerate(RATINGS):
         left = x + index * column
         marks = left + (column - (BOX + 1.5 + FACE)) / 2
         _tick_box(pdf, marks, y + (FACE - BOX) / 2)
         _draw_face(pdf, value, marks + BOX + 1.5, y, FACE)
-        bottom = max(
-            bottom, _text(pdf, left + 1, y + FACE + 1, column - 2, str(words), 7, align="C")
-        )
+        words = texts.ratings[index]
+        below = _text(pdf, left + 1, y + FACE + 1, column - 2, words, 7, align="C")
+        if second:
+            below = _second(
+                pdf, second, left + 1, below, column - 2, second.ratings[index], 6.5, align="C"
+            )
+        bottom = max(bottom, below)
     return bottom
 
 
@@ -393,17 +523,27 @@ def _draw_face(pdf: FPDF, value: str, x: float, y: float, size: float) -> None:
         pdf.bezier([(x + px * unit, y + py * unit) for px, py in MOUTHS[value]])
 
 
-def _draw_kinds(pdf: FPDF, x: float, y: float) -> float:
-    """Tick boxes for Lob, Anregung and Kritik in one row. Returns the bottom."""
-    pdf.set_font("Helvetica", "", 9)
+def _draw_kinds(pdf: FPDF, x: float, y: float, texts: CardTexts, second: CardTexts | None) -> float:
+    """Tick boxes for Lob, Anregung and Kritik in one row, each with its translation below.
+    Returns the bottom."""
     pdf.set_text_color(TEXT)
-    for label in KINDS:
-        text = latin1(str(label))
+    bottom = y + BOX
+    for index, label in enumerate(texts.kinds):
+        text = latin1(label)
         _tick_box(pdf, x, y)
+        pdf.set_font("Helvetica", "", 9)
         pdf.set_xy(x + BOX + 1.5, y)
         pdf.cell(h=BOX, text=text)
-        x += BOX + 1.5 + pdf.get_string_width(text) + 7
-    return y + BOX
+        label_width = pdf.get_string_width(text)
+        if second:
+            translated = second.kinds[index]
+            pdf.set_font(SECOND_FONT, "", 7)
+            label_width = max(label_width, pdf.get_string_width(translated))
+            pdf.set_xy(x + BOX + 1.5, y + BOX)
+            pdf.cell(h=_line_height(7), text=translated)
+            bottom = y + BOX + _line_height(7)
+        x += BOX + 1.5 + label_width + 7
+    return bottom
 
 
 def _tick_box(pdf: FPDF, x: float, y: float) -> None:
@@ -413,13 +553,13 @@ def _tick_box(pdf: FPDF, x: float, y: float) -> None:
         pdf.rect(x, y, BOX, BOX)
 
 
-def _draw_lines(pdf: FPDF, x: float, top: float, width: float, bottom: float) -> None:
+def _draw_lines(pdf: FPDF, x: float, top: float, width: float, bottom: float, lines: int) -> None:
     """Ruled lines to write on, spread evenly over the room left on the card."""
-    pitch = (bottom - top) / WRITING_LINES
+    pitch = (bottom - top) / lines
     with pdf.local_context():
         pdf.set_draw_color(RULE)
         pdf.set_line_width(0.2)
-        for line in range(1, WRITING_LINES + 1):
+        for line in range(1, lines + 1):
             pdf.line(x, top + line * pitch, x + width, top + line * pitch)
 
 
@@ -433,18 +573,38 @@ def _text(
     style: str = "",
     color: str = TEXT,
     align: str = "L",
+    font: str = "Helvetica",
 ) -> float:
     """Write ``text`` at (x, y), wrapped to ``width``; returns the y below it."""
-    pdf.set_font("Helvetica", style, size)
+    pdf.set_font(font, style, size)
     pdf.set_text_color(color)
     pdf.set_xy(x, y)
-    pdf.multi_cell(width, _line_height(size), latin1(text), align=align, new_x="LEFT", new_y="NEXT")
+    shown = latin1(text) if font == "Helvetica" else text
+    pdf.multi_cell(width, _line_height(size), shown, align=align, new_x="LEFT", new_y="NEXT")
     return pdf.get_y()
 
 
-def _text_height(pdf: FPDF, width: float, text: str, size: float) -> float:
-    pdf.set_font("Helvetica", "", size)
-    lines = pdf.multi_cell(width, text=latin1(text), dry_run=True, output="LINES")
+def _second(
+    pdf: FPDF,
+    language: CardTexts,
+    x: float,
+    y: float,
+    width: float,
+    text: str,
+    size: float,
+    style: str = "",
+    color: str = TEXT,
+    align: str | None = None,
+) -> float:
+    """A text of the second language, in its font and (unless centred) its direction."""
+    align = align or language.align
+    return _text(pdf, x, y, width, text, size, style, color, align, SECOND_FONT)
+
+
+def _text_height(pdf: FPDF, width: float, text: str, size: float, font: str = "Helvetica") -> float:
+    pdf.set_font(font, "", size)
+    shown = latin1(text) if font == "Helvetica" else text
+    lines = pdf.multi_cell(width, text=shown, dry_run=True, output="LINES")
     return len(lines) * _line_height(size)
 
 

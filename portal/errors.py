@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import limiter
-from portal.i18n import DEFAULT_LANGUAGE
+from portal.i18n import DEFAULT_LANGUAGE, language_of_path, use_language
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
 
@@ -21,7 +21,7 @@ from portal.public.render import render_form
 def too_many_requests(_error: HTTPException):
     """The 429 page shows the form again with the text, so it can be copied or sent later."""
     form = FeedbackForm(_submitted_form())
-    g.lang = form.language or g.get("lang", DEFAULT_LANGUAGE)
+    use_language(form.language or g.get("lang", DEFAULT_LANGUAGE))
     limit = limiter.current_limit
     seconds = max(1, int(limit.reset_at - time.time())) if limit else 60
     notice = " ".join(
@@ -76,6 +76,8 @@ def http_error(error: HTTPException):
     code = error.code or 500
     if code == 429:
         return too_many_requests(error)
+    if "lang" not in g:  # no page matched: speak the language of the address's prefix
+        use_language(language_of_path(request.path))
     message = MESSAGES.get(code) or MESSAGES[400 if code < 500 else 500]
     return render_template("public/error.html", code=code, message=message), code
 

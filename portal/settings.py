@@ -69,6 +69,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_ACCOUNT_LIMITS": "5 per 10 minutes",
     # Print sheets: the size of one card (A6, A5 or A4), laid out on A4 pages.
     "CARD_SIZE": "A6",
+    # Print sheets in a second language: the folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf
+    # (Debian's fonts-dejavu-core). German alone needs no font file.
+    "SHEET_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
     # Set by `krm freeze`: an app with the public pages only, whose forms post to COLLECTOR_URL.
     "PUBLIC_ONLY": False,
     "FREEZING": False,

@@ -265,6 +265,24 @@ def test_a_sheet_that_cannot_be_made_says_why(krm_client, hst, query, status, me
     assert message in response.get_data(as_text=True)
 
 
+def test_a_sheet_in_a_second_language_from_the_cards_page(krm_client, hst):
+    page = krm_client.get(PATH).get_data(as_text=True)
+    assert '<select class="select select--short" id="language-HST" name="language">' in page
+    assert '<option value="ar" lang="ar">العربية (ar)</option>' in page
+
+    response = krm_client.get("/admin/cards/sheet.html?location=HST&language=uk")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == 'attachment; filename="meinungskarten-HST-A6-de-uk.html"'
+    html = response.get_data(as_text=True)
+    assert '<span class="second" lang="uk" dir="ltr">Ваша думка важлива</span>' in html
+    assert "Ihre Meinung zählt" in html
+
+    response = krm_client.get("/admin/cards/sheet.html?location=HST&language=xx")
+    assert response.status_code == 400
+    assert "Die Sprache „xx“ gibt es nicht" in response.get_data(as_text=True)
+
+
 def test_a_location_without_active_cards_has_no_sheet(app, krm_client):
     with app.app_context():
         add_location(db.session, "LEER", "Ohne Karten")

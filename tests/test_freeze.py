@@ -150,6 +150,25 @@ def test_every_page_in_every_language_and_every_card_retired_too(app, tmp_path):
     assert 'href="/feedback/"' in not_found, "absolute paths: served at any depth"
 
 
+def test_every_frozen_page_is_in_its_own_language(app, tmp_path):
+    """The pages of a freeze share one app context: each must still get its own language."""
+    active, _retired = seed_cards(app)
+    site = freeze(app, tmp_path / "site")
+
+    german = {path: h1(site.out / path) for path in (*PAGES, f"k/{active[0]}/index.html")}
+    for lang, language in LANGUAGES.items():
+        for path, german_h1 in german.items():
+            html = (site.out / prefixed(lang, path)).read_text()
+            declared = f'<html lang="{language.lang_attribute}" dir="{language.direction}">'
+            assert declared in html, (lang, path)
+            if lang != DEFAULT_LANGUAGE:
+                assert h1(site.out / prefixed(lang, path)) != german_h1, (lang, path)
+
+
+def h1(page: Path) -> str:
+    return page.read_text().partition("<h1>")[2].partition("</h1>")[0]
+
+
 @pytest.mark.parametrize(
     ("base_url", "collector_url", "action"),
     [

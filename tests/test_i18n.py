@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,31 @@ def test_compiled_catalogue_matches_its_source(locale):
     for message in catalog(locale):
         if message.id and isinstance(message.id, str):
             assert compiled.gettext(message.id) == message.string, "run `make translations`"
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)\w")
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+@pytest.mark.parametrize("locale", OTHER_LOCALES)
+def test_translations_keep_placeholders_and_every_plural_form(locale):
+    """Babel's checks (no unknown or mistyped placeholder), no placeholder dropped, and as many
+    plural forms as the language has. A plural form may leave the number out (Arabic says
+    "two minutes" in one word), but the last, general form keeps it."""
+    source = catalog(locale)
+    problems = [
+        (message.id, [str(error) for error in errors]) for message, errors in source.check()
+    ]
+    assert problems == []
+    for message in source:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            assert len(message.string) == source.num_plurals, message.id
+            assert all(message.string), message.id
+            assert placeholders(message.string[-1]) == placeholders(message.id[1]), message.id
+        else:
+            assert placeholders(message.string) == placeholders(message.id), message.id

@@ -4,8 +4,10 @@ every card, and `krm cards sheet` writes either format."""
 from __future__ import annotations
 
 import math
+import os
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -15,6 +17,7 @@ from cards import qr
 from cards.services import add_cards, add_location, list_cards, retire_card
 from cards.sheets import CARD_SIZES, latin1, page_layout, sheet_html, sheet_pdf
 from portal.extensions import db
+from portal.settings import DEFAULTS
 
 BASE_URL = "http://127.0.0.1:5000"
 JOBCENTER = "Jobcenter Musterstadt"
@@ -279,3 +282,127 @@ def test_cli_refuses_a_location_without_active_cards(app, runner, tmp_path):
     )
     assert result.exit_code != 0
     assert "no active cards" in result.output
+
+
+# A second language ----------------------------------------------------------------------------
+
+FONT_DIR = Path(DEFAULTS["SHEET_FONT_DIR"])
+needs_font = pytest.mark.skipif(
+    not (FONT_DIR / "DejaVuSans.ttf").is_file() and not os.environ.get("CI"),
+    reason="DejaVu Sans is not installed (apt-get install fonts-dejavu-core); CI installs it",
+)
+SECOND = {
+    "en": ("Your opinion counts", "How satisfied are you with the Jobcenter?", "Suggestion"),
+    # Arabic without ligatures (لا) and shadda, which text extraction takes apart
+    "ar": ("رأيكم", "ما مدى رضاكم عن مركز التوظيف؟", "اقتراح"),
+    "uk": ("Ваша думка важлива", "Наскільки Ви задоволені Джобцентром?", "Пропозиція"),
+    "ru": ("Ваше мнение важно", "Насколько Вы довольны Джобцентром?", "Предложение"),
+}
+
+
+def render_bilingual_pdf(app, language: str, size: str = "A6") -> bytes:
+    with app.app_context():
+        return sheet_pdf(
+            active_cards(app),
+            base_url=BASE_URL,
+            jobcenter_name=JOBCENTER,
+            card_size=size,
+            language=language,
+        )
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@needs_font
+@pytest.mark.parametrize("language", list(SECOND))
+def test_a_bilingual_pdf_has_german_and_the_second_language_and_still_scans(app, language):
+    codes = create_cards(app, 5)
+    pdf = render_bilingual_pdf(app, language)
+
+    pages = decoded_pages(pdf)
+    assert [len(found) for found in pages] == [4, 1]
+    assert set().union(*pages) == urls(codes)
+    text = flat(pdf_text(pdf))
+    for words in ("Ihre Meinung zählt", "Wie zufrieden sind Sie mit dem Jobcenter?", "Anregung"):
+        assert words in text
+    for words in SECOND[language]:
+        assert words in text, words
+    assert render_bilingual_pdf(app, language) == pdf, "the same cards, the same bytes"
+
+
+@needs_font
+@pytest.mark.parametrize("size", ["A5", "A4"])
+def test_larger_bilingual_cards_still_scan(app, size):
+    codes = create_cards(app, 2)
+    assert set().union(*decoded_pages(render_bilingual_pdf(app, "ar", size))) == urls(codes)
+
+
+@needs_font
+def test_arabic_is_shaped_and_runs_right_to_left_in_the_pdf(app):
+    """With HarfBuzz, the first letter of an Arabic word stands right of its last one."""
+    create_cards(app, 2)
+    document = pdfium.PdfDocument(render_bilingual_pdf(app, "ar"))
+    try:
+        textpage = document[0].get_textpage()
+        text = textpage.get_text_range()
+        word = "التوظيف"
+        start = text.index(word)
+        first = textpage.get_charbox(start)
+        last = textpage.get_charbox(start + len(word) - 1)
+    finally:
+        document.close()
+    assert first[0] > last[2], "the word must read right to left"
+
+
+def test_a_bilingual_html_sheet_marks_the_language_and_direction_of_each_translation(app):
+    create_cards(app, 2)
+    with app.app_context():
+        html = sheet_html(
+            active_cards(app), base_url=BASE_URL, jobcenter_name=JOBCENTER, language="ar"
+        )
+    assert '<html lang="de">' in html
+    assert '<span class="second" lang="ar" dir="rtl">ما مدى رضاكم عن مركز التوظيف؟</span>' in html
+    assert html.count('lang="ar" dir="rtl"') == 2 * (1 + 1 + 1 + 5 + 3 + 1 + 1)
+    assert "Wie zufrieden sind Sie mit dem Jobcenter?" in html
+    assert len(re.findall(r"<div class=\"lines\">(?:<span></span>){4}</div>", html)) == 2
+
+
+def test_a_german_sheet_has_no_second_language(app):
+    create_cards(app, 2)
+    assert 'class="second"' not in render_html(app)
+    assert "Your opinion counts" not in pdf_text(render_pdf(app))
+
+
+@needs_font
+def test_cli_writes_a_bilingual_pdf(app, runner, tmp_path):
+    codes = create_cards(app, 2)
+    out = tmp_path / "sheet.pdf"
+    args = ["cards", "sheet", "--location", "HST", "--language", "uk", "--out", str(out)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert set().union(*decoded_pages(out.read_bytes())) == urls(codes)
+    assert "Наскільки Ви задоволені Джобцентром?" in flat(pdf_text(out.read_bytes()))
+
+
+def test_cli_refuses_an_unknown_language(app, runner, tmp_path):
+    create_cards(app, 2)
+    args = ["cards", "sheet", "--language", "xx", "--out", f"{tmp_path}/x.pdf"]
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert "'xx' is not one of" in result.output
+    assert not list(tmp_path.glob("x.*"))
+
+
+def test_without_the_font_a_bilingual_pdf_is_refused_with_a_way_out(make_app, tmp_path):
+    app = make_app(SHEET_FONT_DIR=str(tmp_path / "no-fonts"))
+    create_cards(app, 2)
+    out = tmp_path / "x.pdf"
+    args = ["cards", "sheet", "--language", "ar", "--out", str(out)]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code != 0
+    assert "DejaVuSans.ttf" in result.output and "fonts-dejavu-core" in result.output
+    assert not out.exists()
+    german = ["cards", "sheet", "--out", str(out)]
+    assert app.test_cli_runner().invoke(args=german).exit_code == 0, "German needs no font"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, g, request
 
-from portal.i18n import DEFAULT_LANGUAGE
+from portal.i18n import DEFAULT_LANGUAGE, use_language
 
 bp = Blueprint("public", __name__)
 
@@ -29,7 +29,7 @@ def page(rule: str, endpoint: str | None = None) -> Callable:
 
 @bp.url_value_preprocessor
 def _pull_language(_endpoint: str | None, values: dict | None) -> None:
-    g.lang = (values or {}).pop("lang", DEFAULT_LANGUAGE)
+    use_language((values or {}).pop("lang", DEFAULT_LANGUAGE))
 
 
 @bp.url_defaults

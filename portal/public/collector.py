@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from portal.db import utcnow
 from portal.extensions import db, limiter
-from portal.i18n import DEFAULT_LANGUAGE
+from portal.i18n import DEFAULT_LANGUAGE, use_language
 from portal.public import bp
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
@@ -23,7 +23,7 @@ from portal.vocab import Area, Channel, Kind
 @limiter.limit(submit_limits, deduct_when=accepted)
 def submit():
     form = FeedbackForm(request.form)
-    g.lang = form.language or DEFAULT_LANGUAGE
+    use_language(form.language or DEFAULT_LANGUAGE)
     if not origin_allowed(request.headers.get("Origin")):
         notice = _(
             "Ihre Nachricht wurde von einer anderen Internetseite gesendet und deshalb nicht "
