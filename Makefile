@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CATALOG := portal/translations
 
-.PHONY: run test lint format bench translations translation-new clean
+.PHONY: run test lint audit format bench translations translation-new clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: $(VENV)/.installed-test lint
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Security audit (docs/operations.md): bandit over our code, pip-audit over the installed packages.
+audit: $(VENV)/.installed-test
+	$(BIN)/bandit -c pyproject.toml -q -r portal cards admin
+	$(BIN)/python .ci/audit_dependencies.py
 
 # Benchmarks print tables; they are never timed assertions in tests. BENCH_ROWS=100000 for a quick run.
 BENCH_ROWS ?= 1000000

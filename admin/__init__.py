@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     from admin.export_cli import export_command, surveys_cli
     from admin.google_cli import google_cli
     from admin.report_cli import report_command
+    from admin.retention_cli import purge_command
     from portal.extensions import csrf
     from portal.public import bp as public_bp
 
@@ -94,3 +95,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
     app.cli.add_command(report_command)
     app.cli.add_command(google_cli)
+    app.cli.add_command(purge_command)

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, RadioField
 
 from portal.deadlines import BERLIN
+from portal.text import clean_text
 
 _SPACES = re.compile(r"\s+")
 
@@ -33,7 +34,8 @@ def anchor(field: Field) -> str:
 
 
 def single_line(value: str | None) -> str | None:
-    """A name as typed, with runs of spaces collapsed; None when blank."""
+    """A name as typed, cleaned like every typed text, runs of spaces collapsed; None when blank."""
+    value = clean_text(value)
     if value is None:
         return None
     return _SPACES.sub(" ", value).strip() or None

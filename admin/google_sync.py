@@ -242,7 +242,8 @@ def _update_entry(
     """Carry an edit on Google into the entry: stars and text; True if anything changed.
 
     Only a newer ``updateTime`` counts as an edit: an older snapshot (a Takeout file) changes
-    nothing, and text purged from the entry after the retention period is not brought back.
+    nothing, and text purged from the entry after the retention period is not brought back,
+    not even by a later edit on Google (admin.retention).
     """
     if data.updated_at <= review.updated_at and data.stars == review.stars:
         return False
@@ -254,7 +255,7 @@ def _update_entry(
         changes["rating"] = [feedback.rating, data.stars]
         review.stars = data.stars
         feedback.rating = data.stars
-    if feedback.text != text:
+    if feedback.purged_at is None and feedback.text != text:
         changes["text_changed"] = True
         feedback.text = text
         feedback.text_masked = bool(masked and masked.masked)

@@ -51,6 +51,7 @@ ACTION_WORDS = {
     "google: template added": "Textbaustein angelegt",
     "google: template changed": "Textbaustein geändert",
     "google: template deleted": "Textbaustein gelöscht",
+    "entries purged": "Aufbewahrungsfrist: Texte und Kontaktdaten gelöscht",
 }
 FIELD_WORDS = {
     "concerns": "Anliegen",
@@ -74,6 +75,13 @@ FIELD_WORDS = {
     "rows": "Zeilen",
     "replaced": "ersetzt",
     "removed": "entfernt",
+    "entries": "Einträge",
+    "texts": "Texte",
+    "contacts": "Kontaktdaten",
+    "notes": "Notizen",
+    "google_reviews": "Google-Rezensionen (Name, Entwurf)",
+    "months": "Frist in Monaten",
+    "cutoff": "abgeschlossen vor",
 }
 # What the subject's prefix means ("card:7QX2M" is "Karte 7QX2M").
 SUBJECT_WORDS = {
@@ -150,7 +158,7 @@ def _words(name: str, value: Any) -> str:
         return "; ".join(_concern_text(item) for item in value)
     if isinstance(value, list):
         return ", ".join(map(str, value))
-    if name.endswith("_at"):
+    if name.endswith("_at") or name == "cutoff":
         try:
             return local_time(datetime.fromisoformat(value))
         except (TypeError, ValueError):

@@ -64,6 +64,7 @@ from portal.audit import history
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import LANGUAGES
+from portal.text import clean_text
 from portal.vocab import (
     AREA_REGISTER_LABELS,
     RATINGS,
@@ -371,6 +372,7 @@ class EntryForm(FlaskForm):
 class NoteForm(FlaskForm):
     note = TextAreaField(
         "Neue Notiz",
+        filters=[clean_text],
         validators=[
             DataRequired("Bitte schreiben Sie eine Notiz."),
             Length(max=MAX_NOTE, message=f"Eine Notiz hat höchstens {MAX_NOTE} Zeichen."),

@@ -21,6 +21,7 @@ from admin.inbox import visible_to
 from admin.models import Concern, Note, Team, Topic, User
 from portal.audit import record
 from portal.feedback import Feedback
+from portal.text import clean_text
 from portal.vocab import (
     AREA_REGISTER_LABELS,
     OPEN_STATUSES,
@@ -242,7 +243,7 @@ def acknowledge(session: Session, feedback: Feedback, *, actor: User, now: datet
 def add_note(
     session: Session, feedback: Feedback, text: str, *, actor: User, now: datetime
 ) -> Note:
-    text = (text or "").strip()
+    text = clean_text(text)
     if not text:
         raise TriageError("Bitte schreiben Sie eine Notiz.")
     if len(text) > MAX_NOTE:

@@ -66,13 +66,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# How long a writer waits for another one's lock before it fails: long enough that a citizen's
+# submission waits out a big admin transaction (a purge, a Google sync) instead of getting a 500,
+# and shorter than gunicorn's default 30-second worker timeout, so the wait ends in an answer.
+SQLITE_BUSY_TIMEOUT_MS = 20_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL with full sync: an acknowledged submission survives a crash or power loss."""
+    """Durable and private settings of every SQLite connection (docs/operations.md).
+
+    WAL lets readers and one writer work at once, across processes; ``synchronous=FULL`` syncs
+    the log on every commit, so an acknowledged submission survives a killed process and a
+    power loss; ``secure_delete`` overwrites deleted content, so purged text leaves no trace in
+    free pages.
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

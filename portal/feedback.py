@@ -70,6 +70,8 @@ class Feedback(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Keyed hash of card and normalised text: the same text from the same card is stored once.
     duplicate_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When the retention purge removed the free text, contact data and notes (admin.retention).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[Card | None] = relationship()
     location: Mapped[Location | None] = relationship()

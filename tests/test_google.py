@@ -889,6 +889,20 @@ def test_purged_text_is_not_brought_back_by_an_unchanged_review(google_app, http
     assert reviews_in(google_app)[0].feedback.text is None
 
 
+def test_an_edit_on_google_does_not_bring_back_a_purged_text(google_app, httpserver):
+    from portal.db import utcnow
+
+    _synced(google_app, httpserver, [review("r1", comment="Alles gut.")])
+    with google_app.app_context():
+        entry = db.session.scalars(select(Feedback)).one()
+        entry.text, entry.purged_at = None, utcnow()  # as `krm purge` leaves it
+        db.session.commit()
+    edited = review("r1", comment="Alles gut, Herr Muster.", updated="2026-11-20T10:00:00Z")
+    serve_reviews(httpserver, [edited])
+    assert sync(google_app.test_cli_runner()).exit_code == 0
+    assert reviews_in(google_app)[0].feedback.text is None
+
+
 def test_a_sync_racing_another_one_ends_with_one_line(google_runner, httpserver, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 

@@ -39,3 +39,5 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(app):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 20_000
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1

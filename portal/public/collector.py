@@ -77,12 +77,16 @@ def origin_allowed(origin: str | None) -> bool:
         _origin(config["COLLECTOR_URL"]),
         _origin(request.host_url),
         *(_origin(url) for url in config["ALLOWED_ORIGINS"]),
-    }
+    } - {None}
     return _origin(origin) in allowed
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url.strip())
+def _origin(url: str) -> str | None:
+    """``scheme://host[:port]`` in lower case; None for what no browser sends (``http://[``)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
