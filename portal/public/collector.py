@@ -73,15 +73,16 @@ def origin_allowed(origin: str | None) -> bool:
         return True
     config = current_app.config
     allowed = {
-        _origin(config["PUBLIC_BASE_URL"]),
-        _origin(config["COLLECTOR_URL"]),
-        _origin(request.host_url),
-        *(_origin(url) for url in config["ALLOWED_ORIGINS"]),
+        origin_of(config["PUBLIC_BASE_URL"]),
+        origin_of(config["COLLECTOR_URL"]),
+        origin_of(request.host_url),
+        *(origin_of(url) for url in config["ALLOWED_ORIGINS"]),
     }
-    return _origin(origin) in allowed
+    return origin_of(origin) in allowed
 
 
-def _origin(url: str) -> str:
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower case, as browsers send it in ``Origin``."""
     parts = urlsplit(url.strip())
     return f"{parts.scheme}://{parts.netloc}".lower()
 
