@@ -20,7 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from portal import errors, i18n, logs, schema, settings
+    from portal import errors, headers, i18n, logs, schema, settings
     from portal.extensions import babel, db, limiter
 
     settings.load(app, config)
@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app, babel)
     errors.init_app(app)
+    headers.init_app(app)
 
     from portal import cli
     from portal.public import bp as public_bp

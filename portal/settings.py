@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import tomllib
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "JOBCENTER_REPRESENTATIVE": "Die Geschäftsführung",
     "DATA_PROTECTION_OFFICER": "Datenschutzbeauftragte*r des Jobcenters, Anschrift wie oben",
     "SUPERVISORY_AUTHORITY": "Die oder der Landesbeauftragte für den Datenschutz",
+    # When the accessibility statement was last reviewed (ISO date), shown as its "Stand".
+    "ACCESSIBILITY_REVIEWED": "2026-12-02",
     # Cap on a request body. Generous on purpose: a text that is too long should get the friendly
     # "please shorten" message with the text kept (422), not a 413 that cannot show it again.
     "MAX_CONTENT_LENGTH": 256 * 1024,
@@ -110,6 +112,7 @@ def _derive(app: Flask) -> None:
     config["ALLOWED_ORIGINS"] = parse_list(config["ALLOWED_ORIGINS"])
     config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
     config["STATE"] = str(config["STATE"]).upper()
+    config["ACCESSIBILITY_REVIEWED"] = parse_date(config["ACCESSIBILITY_REVIEWED"])
     production = config["ENV"] == "production"
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -139,6 +142,16 @@ def parse_list(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     return [str(item).strip() for item in value if str(item).strip()]
+
+
+def parse_date(value: Any) -> date:
+    """A date setting: an ISO date string (``2026-12-02``) or a TOML date."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as error:
+        raise ConfigurationError(f"{value!r} is not a date: write it as 2026-12-02.") from error
 
 
 def parse_mapping(value: Any) -> dict[str, str]:

@@ -134,3 +134,52 @@ def krm_client(app, accounts):
     client = app.test_client()
     assert login(client, "krm").status_code == 303
     return client
+
+
+def load_demo_site(app, tmp_path: Path) -> dict:
+    """The demo data with its accounts (DEMO_PASSWORD), one Google review and a reply template.
+
+    Returns the ids the admin routes need: a card code, entries, the review, the template, a topic.
+    """
+    import json
+
+    from admin.google_models import GoogleReview
+    from admin.google_replies import Actor, add_template
+    from admin.google_sync import SyncContext, import_takeout
+    from admin.models import Topic
+    from cards.models import Card
+    from portal import demo
+    from portal.db import utcnow
+
+    takeout = tmp_path / "reviews.json"
+    review = {
+        "name": "accounts/1001/locations/2002/reviews/r1",
+        "reviewId": "r1",
+        "reviewer": {"displayName": "Erika Mustermann"},
+        "starRating": "TWO",
+        "comment": "Lange Wartezeit am Empfang.",
+        "createTime": "2026-11-16T09:15:30Z",
+        "updateTime": "2026-11-16T09:15:30Z",
+    }
+    takeout.write_text(json.dumps({"reviews": [review]}), encoding="utf-8")
+    with app.app_context():
+        now = utcnow()
+        demo.load_demo_accounts(db.session)
+        demo.load_demo(db.session)
+        import_takeout(db.session, takeout, SyncContext(now=now, actor="test"))
+        template = add_template(
+            db.session,
+            "Dank",
+            "Vielen Dank für Ihre Bewertung, {name}.",
+            actor=Actor("test"),
+            now=now,
+        )
+        db.session.commit()
+        return {
+            "code": db.session.scalars(select(Card.code).order_by(Card.id)).first(),
+            "feedback": db.session.scalars(select(Feedback.id).order_by(Feedback.id)).first(),
+            "review": db.session.scalars(select(GoogleReview.id)).one(),
+            "review_feedback": db.session.scalars(select(GoogleReview.feedback_id)).one(),
+            "template": template.id,
+            "topic": db.session.scalars(select(Topic.id).order_by(Topic.id)).first(),
+        }

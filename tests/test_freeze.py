@@ -284,7 +284,9 @@ http {{
         listen 127.0.0.1:{port};
         add_header Referrer-Policy "no-referrer" always;
         add_header X-Content-Type-Options "nosniff" always;
+        add_header X-Frame-Options "DENY" always;
         add_header Content-Security-Policy "{csp}" always;
+        add_header Permissions-Policy "{permissions}" always;
 {locations}
     }}
 }}
@@ -324,6 +326,7 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
 
 
 def free_port() -> int:
@@ -386,6 +389,7 @@ def test_nginx_serves_the_frozen_site_next_to_the_collector(make_app, tmp_path, 
             port=port,
             locations=locations,
             csp=CSP,
+            permissions=PERMISSIONS,
         )
     )
     log = tmp_path / "error.log"
@@ -397,6 +401,12 @@ def test_nginx_serves_the_frozen_site_next_to_the_collector(make_app, tmp_path, 
         status, headers, body = fetch(port, "GET", f"{prefix}/k/{code}/")
         assert status == 200
         assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Content-Security-Policy"] == CSP
+        assert (headers["X-Content-Type-Options"], headers["X-Frame-Options"]) == (
+            "nosniff",
+            "DENY",
+        )
+        assert "camera=()" in headers["Permissions-Policy"]
         action, fields = form_fields(body.decode())
         assert action == f"{base_url}/submit"
         assert fields == {"lang": "de", "card": code}

@@ -151,7 +151,7 @@ def test_newest_first_with_the_columns_in_office_time(app, krm_client, cards):
     assert "02.03.2026 00:30" in html
     assert "Meinungskarte (QR)" in html and "Dienststelle Nord" in html and cards["north"] in html
     assert "Anfang " + "x" * 113 + "…" in html and "x" * 114 not in html
-    assert "<caption>" in html and 'scope="col"' in html
+    assert "<caption" in html and 'scope="col"' in html
     assert f"Eintrag {first} auswählen" in html
     for control in ("q", "status", "kind", "channel", "location", "card", "rating", "from", "to"):
         assert f'<label class="label" for="{control}">' in html

@@ -122,6 +122,34 @@ def test_the_jobcenter_is_configurable(make_app):
     assert "Jobcenter Rhein-Lahn" in client.get("/impressum/").get_data(as_text=True)
 
 
+def test_the_accessibility_statement_says_when_how_and_where_to_complain(make_app):
+    app = make_app(
+        ACCESSIBILITY_REVIEWED="2027-03-15",
+        JOBCENTER_EMAIL="barrierefrei@jc-rhein-lahn.de",
+        JOBCENTER_PHONE="02603 123-0",
+    )
+    client = app.test_client()
+    html = client.get("/barrierefreiheit/").get_data(as_text=True)
+    assert "Stand: 15. März 2027" in html
+    assert "BITV 2.0 teilweise vereinbar" in html
+    assert "axe-core" in html and "320 Pixel" in html and "Tastatur" in html
+    assert "Deutscher Gebärdensprache" in html  # a known limitation
+    assert "barrierefrei@jc-rhein-lahn.de" in html and "02603 123-0" in html
+    assert 'href="/feedback/"' in html
+    assert "Schlichtungsstelle nach § 16 Behindertengleichstellungsgesetz" in html
+    assert 'href="mailto:info@schlichtungsstelle-bgg.de"' in html
+    english = client.get("/en/barrierefreiheit/").get_data(as_text=True)
+    assert "Last reviewed: March 15, 2027" in english
+    assert 'href="/en/feedback/"' in english
+
+
+def test_the_review_date_of_the_statement_must_be_a_date(make_app):
+    from portal.settings import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="2026-12-02"):
+        make_app(ACCESSIBILITY_REVIEWED="im Dezember")
+
+
 @pytest.mark.parametrize("path", ["/gibt-es-nicht", "/de/feedback/", "/xx/feedback/"])
 def test_unknown_pages_get_a_friendly_404_with_a_way_on(client, path):
     response = client.get(path)

@@ -536,7 +536,7 @@ def test_the_annual_report_page_has_svg_charts_and_accessible_tables(dresden, ac
     assert '<title id="chart-zugangsweg-title">Kundenreaktionen nach Zugangsweg 2021</title>' in (
         page
     )
-    assert "<caption>Kundenreaktionen nach Zugangsweg 2021 und 2020</caption>" in page
+    assert ">Kundenreaktionen nach Zugangsweg 2021 und 2020</caption>" in page
     assert '<th scope="row">E-Mail</th>' in page
     assert "48,3 %" in page  # E-Mail's share
     assert "−29,9 %" in page  # reactions against 2020
@@ -681,7 +681,7 @@ def test_the_dashboard_page_renders_svg_and_tables(app, accounts):
     page = client_of(app, "reader").get("/admin/reports/").get_data(as_text=True)
     assert "<h1>Berichte</h1>" in page
     assert '<svg class="chart"' in page and 'role="img"' in page
-    assert "<caption>ohne Dienststelle: Bewertung im Durchschnitt je Monat</caption>" in page
-    assert "<caption>Diese Woche und dieser Monat</caption>" in page
+    assert ">ohne Dienststelle: Bewertung im Durchschnitt je Monat</caption>" in page
+    assert ">Diese Woche und dieser Monat</caption>" in page
     assert 'aria-current="page"' in page and ">Berichte</a>" in page
     assert "<script" not in page

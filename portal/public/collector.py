@@ -73,16 +73,17 @@ def origin_allowed(origin: str | None) -> bool:
         return True
     config = current_app.config
     allowed = {
-        _origin(config["PUBLIC_BASE_URL"]),
-        _origin(config["COLLECTOR_URL"]),
-        _origin(request.host_url),
-        *(_origin(url) for url in config["ALLOWED_ORIGINS"]),
+        origin_of(config["PUBLIC_BASE_URL"]),
+        origin_of(config["COLLECTOR_URL"]),
+        origin_of(request.host_url),
+        *(origin_of(url) for url in config["ALLOWED_ORIGINS"]),
     } - {None}
-    return _origin(origin) in allowed
+    return origin_of(origin) in allowed
 
 
-def _origin(url: str) -> str | None:
-    """``scheme://host[:port]`` in lower case; None for what no browser sends (``http://[``)."""
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of a URL, lower case, as browsers send it in ``Origin``; None for
+    what no browser sends (``http://[``)."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:

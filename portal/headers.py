@@ -1,0 +1,95 @@
+"""Security headers on every response, set in one place (an ``after_request`` hook).
+
+The pages need nothing but their own stylesheet: no script, no inline style, no frame, no third
+party. The policy says exactly that, so an injected ``<script>`` or ``style=`` does nothing and no
+other site can frame a page. Public pages send no referrer at all (the Jobcenter learns nothing
+about where a citizen goes next, and nobody learns which card page they came from); the admin area
+keeps it within its own origin, where Flask-WTF's CSRF check over HTTPS needs it, so its addresses
+(search terms, entry numbers) never leave the site. The frozen site gets the same public headers
+from its web server (``docs/deploy-static.md``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+from portal.public.collector import origin_of
+
+ADMIN_PREFIX = "/admin"
+HSTS = "max-age=31536000"
+
+# Powerful browser features none of our pages uses; an injected script could not use them either.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+
+
+def content_security_policy(form_targets: list[str]) -> str:
+    """Only our own stylesheet and images; forms may post only to the given origins."""
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "form-action " + " ".join(["'self'", *form_targets]),
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def is_admin_path(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def public_form_targets() -> list[str]:
+    """Origins a public form posts to or is redirected to: the collector and the public site.
+
+    Browsers apply ``form-action`` to the redirect after a post as well, so the public site's
+    origin (the thank-you page) must be named even when the collector runs elsewhere.
+    """
+    config = current_app.config
+    origins = (origin_of(config["COLLECTOR_URL"]), origin_of(config["PUBLIC_BASE_URL"]))
+    own = origin_of(request.host_url)
+    return sorted({origin for origin in origins if origin and origin != own})
+
+
+def security_headers(response: Response) -> Response:
+    """Add the headers; a view that set one of them itself keeps its own."""
+    admin = is_admin_path(request.path)
+    targets = [] if admin else public_form_targets()
+    headers = {
+        "Content-Security-Policy": content_security_policy(targets),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+        "Referrer-Policy": "same-origin" if admin else "no-referrer",
+        "Permissions-Policy": PERMISSIONS_POLICY,
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = HSTS
+    for name, value in headers.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(security_headers)
