@@ -51,6 +51,11 @@ ACTION_WORDS = {
     "google: template added": "Textbaustein angelegt",
     "google: template changed": "Textbaustein geändert",
     "google: template deleted": "Textbaustein gelöscht",
+    "acknowledged by mail": "Eingangsbestätigung per E-Mail gesendet",
+    "interim reply queued": "Zwischennachricht zum Versand gegeben",
+    "interim reply sent": "Zwischennachricht per E-Mail gesendet",
+    "mail: template changed": "E-Mail-Vorlage geändert",
+    "mail: template reset": "E-Mail-Vorlage auf den Standardtext zurückgesetzt",
 }
 FIELD_WORDS = {
     "concerns": "Anliegen",
@@ -74,6 +79,13 @@ FIELD_WORDS = {
     "rows": "Zeilen",
     "replaced": "ersetzt",
     "removed": "entfernt",
+    "interim_sent_at": "Zwischennachricht gesendet am",
+    "reason": "Grund",
+    "grund": "Grund",
+    "until": "Antwort voraussichtlich bis",
+    "datum": "Antwort voraussichtlich bis",
+    "subject": "Betreff",
+    "body": "Text",
 }
 # What the subject's prefix means ("card:7QX2M" is "Karte 7QX2M").
 SUBJECT_WORDS = {
@@ -82,6 +94,7 @@ SUBJECT_WORDS = {
     "topic": "Thema",
     "location": "Dienststelle",
     "card": "Karte",
+    "mail": "E-Mail-Vorlage",
 }
 
 

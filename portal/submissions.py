@@ -15,9 +15,11 @@ from cards.codes import normalize as normalize_code
 from cards.models import Card
 from portal.deadlines import deadlines_for
 from portal.feedback import Feedback
+from portal.mailer import MailConfig
+from portal.outbox import enqueue
 from portal.privacy import mask_personal_data
 from portal.text import fingerprint_text
-from portal.vocab import Area, Channel, Kind
+from portal.vocab import Area, Channel, Kind, MailKind
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Rules:
     state: str = "RP"
     triage_working_days: int = 5
     duplicate_window: timedelta = timedelta(hours=24)
+    # Mail is set up: a person who left an e-mail address gets the Eingangsbestätigung.
+    acknowledge_by_mail: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Rules:
@@ -51,6 +55,7 @@ class Rules:
             state=config["STATE"],
             triage_working_days=int(config["TRIAGE_WORKING_DAYS"]),
             duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
+            acknowledge_by_mail=MailConfig.from_config(config).enabled,
         )
 
 
@@ -58,6 +63,7 @@ class Rules:
 class Stored:
     feedback_id: int
     duplicate: bool
+    mail_id: int | None = None  # the acknowledgement queued in the outbox
 
 
 def submit_feedback(
@@ -127,7 +133,17 @@ def submit_feedback(
         )
         .returning(Feedback.id)
     ).scalar_one()
-    return Stored(feedback_id, duplicate=False)
+    mail_id = None
+    if submission.contact_email and rules.acknowledge_by_mail:
+        mail_id = enqueue(
+            session,
+            kind=MailKind.ACKNOWLEDGEMENT,
+            recipient=submission.contact_email,
+            lang=submission.language,
+            now=now,
+            feedback_id=feedback_id,
+        )
+    return Stored(feedback_id, duplicate=False, mail_id=mail_id)
 
 
 def _duplicate_key(
