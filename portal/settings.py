@@ -60,7 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_BASE_DELAY": 60,
     "MAIL_RETRY_MAX_DELAY": 600,
     "MAIL_GIVE_UP_HOURS": 72,
-    "MAIL_INTERIM_REMINDER_DAYS": 3,  # remind of the Zwischennachricht this many days before
+    "MAIL_INTERIM_REMINDER_DAYS": 3,
+    # At most this many acknowledgements to one address within KRM_DUPLICATE_WINDOW_HOURS.
+    "MAIL_ACKNOWLEDGEMENTS_PER_ADDRESS": 3,  # remind of the Zwischennachricht this many days before
     "ADMIN_URL": None,  # default: the collector's address with /admin instead of /submit
     # The Jobcenter this installation serves: shown on every page and in the legal texts.
     "JOBCENTER_NAME": "Jobcenter Musterstadt",

@@ -522,3 +522,96 @@ def test_history_names_the_mail_events(app, smtp, accounts):
     page = client.get(f"/admin/entries/{feedback.id}").get_data(as_text=True)
     assert "Eingangsbestätigung per E-Mail gesendet" in page
     assert feedback.status == Status.NEW
+
+
+def test_the_form_cannot_flood_a_mailbox_with_acknowledgements(app, smtp):
+    client = app.test_client()
+    for number in range(5):
+        post_feedback(client, lang="de", text=f"Nachricht Nummer {number}")
+    assert len(stored := outbox(app)) == 3
+    assert len(smtp.recorder.envelopes) == 3
+    with app.app_context():
+        assert db.session.query(Feedback).count() == 5  # every word is kept all the same
+    assert all(row.status == MailStatus.SENT for row in stored)
+
+
+def self_signed_certificate(folder):
+    """A certificate for 127.0.0.1, made for this test (the client trusts it via MAIL_CA_FILE)."""
+    x509 = pytest.importorskip("cryptography.x509")
+    import ipaddress
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "server.pem", folder / "server.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_starttls_and_login_before_anything_is_sent(make_app, tmp_path):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((mechanism, auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=auth_data.password == b"geheim")
+
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        settings = mail_settings(
+            port,
+            MAIL_USE_TLS=True,
+            MAIL_CA_FILE=str(cert_file),
+            MAIL_USERNAME="krm-mailer",
+            MAIL_PASSWORD="geheim",
+        )
+        app = make_app(**settings)
+        post_feedback(app.test_client())
+    finally:
+        controller.stop()
+    assert [e.rcpt_tos for e in recorder.envelopes] == [[CITIZEN]]
+    assert logins[0][1:] == (b"krm-mailer", b"geheim", True)  # only over TLS
+    assert outbox(app)[0].status == MailStatus.SENT
