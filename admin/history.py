@@ -56,6 +56,8 @@ ACTION_WORDS = {
     "interim reply sent": "Zwischennachricht per E-Mail gesendet",
     "mail: template changed": "E-Mail-Vorlage geändert",
     "mail: template reset": "E-Mail-Vorlage auf den Standardtext zurückgesetzt",
+    "mail: retry": "E-Mail erneut zum Versand gegeben",
+    "mail: discarded": "E-Mail verworfen",
 }
 FIELD_WORDS = {
     "concerns": "Anliegen",
@@ -86,6 +88,7 @@ FIELD_WORDS = {
     "datum": "Antwort voraussichtlich bis",
     "subject": "Betreff",
     "body": "Text",
+    "kind": "Art",
 }
 # What the subject's prefix means ("card:7QX2M" is "Karte 7QX2M").
 SUBJECT_WORDS = {
@@ -94,7 +97,7 @@ SUBJECT_WORDS = {
     "topic": "Thema",
     "location": "Dienststelle",
     "card": "Karte",
-    "mail": "E-Mail-Vorlage",
+    "mail": "E-Mail",
 }
 
 

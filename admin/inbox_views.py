@@ -56,6 +56,7 @@ from admin.inbox import (
 from admin.mail import (
     MAX_REASON,
     MailActionError,
+    count_failed_mail,
     interim_due,
     interim_problem,
     messages_of,
@@ -290,6 +291,7 @@ def _render_inbox(args: MultiDict, bulk_form: BulkForm | None = None, status: in
         selected=set(bulk_form.ids.data or ()),
         bulk_summary=_summary(bulk_form),
         by_deadline=_valid(form.sort) == Sort.DEADLINE,
+        mail_failed=count_failed_mail(db.session) if g.user.role == Role.KRM else 0,
         now=now,
     ), status
 

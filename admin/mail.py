@@ -165,15 +165,13 @@ def outbox_view(session: Session, *, recent: int = 20) -> OutboxView:
     return OutboxView(open_messages, done, len(open_messages) - failed, failed)
 
 
-def count_unsent(session: Session) -> tuple[int, int]:
-    """(waiting, failed): for the admin navigation's warning."""
-    rows = session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.status.in_((MailStatus.PENDING, MailStatus.FAILED)))
-        .group_by(OutboxMessage.status)
-    ).all()
-    counted = dict(rows)
-    return counted.get(MailStatus.PENDING, 0), counted.get(MailStatus.FAILED, 0)
+def count_failed_mail(session: Session) -> int:
+    """Messages that will not go out unless the officer acts: for the inbox's counts."""
+    return session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == MailStatus.FAILED)
+    )
 
 
 # --- the daily digest (Tagesübersicht) ---------------------------------------------------------

@@ -92,7 +92,7 @@ def retry(id: int):
     message = _message_or_404(id)
     if message.status not in (MailStatus.PENDING, MailStatus.FAILED) or not message.recipient:
         abort(409)
-    retry_now(db.session, message, now=utcnow())
+    retry_now(db.session, message, now=utcnow(), actor=g.user.name, actor_id=g.user.id)
     db.session.commit()
     flash(f"Nachricht {message.id} wird beim nächsten Versand erneut versucht.")
     return redirect(url_for(".index"), code=303)
@@ -104,7 +104,7 @@ def discard_message(id: int):
     message = _message_or_404(id)
     if message.status not in (MailStatus.PENDING, MailStatus.FAILED):
         abort(409)
-    discard(db.session, message, now=utcnow(), actor=g.user.name)
+    discard(db.session, message, now=utcnow(), actor=g.user.name, actor_id=g.user.id)
     db.session.commit()
     flash(f"Nachricht {message.id} verworfen; sie wird nicht gesendet.")
     return redirect(url_for(".index"), code=303)

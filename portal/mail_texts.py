@@ -196,7 +196,7 @@ def save_template(
         actor=actor,
         actor_id=actor_id,
         action="mail: template changed",
-        subject=f"mail:{kind.value}/{lang}",
+        subject=f"mail:{kind.label} ({lang})",
         changes={"subject": [current.subject, subject], "body": [current.body, body]},
     )
     session.flush()
@@ -222,7 +222,7 @@ def reset_template(
         actor=actor,
         actor_id=actor_id,
         action="mail: template reset",
-        subject=f"mail:{kind.value}/{lang}",
+        subject=f"mail:{kind.label} ({lang})",
         changes={"body": template.body},
     )
     session.delete(template)

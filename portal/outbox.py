@@ -396,16 +396,41 @@ def send_after_response(app: Flask, ids: list[int]) -> None:
 # --- the officer's actions, and retention ------------------------------------------------------
 
 
-def retry_now(session: Session, message: OutboxMessage, *, now: datetime) -> None:
+def retry_now(
+    session: Session, message: OutboxMessage, *, now: datetime, actor: str, actor_id: int | None
+) -> None:
     """A failed (or waiting) message goes back to the queue, due at once."""
     message.status = MailStatus.PENDING
     message.next_attempt_at = now
     message.claimed_until = None
-    session.flush()
+    _audit(session, message, "mail: retry", actor, actor_id, now)
 
 
-def discard(session: Session, message: OutboxMessage, *, now: datetime, actor: str) -> None:
+def discard(
+    session: Session, message: OutboxMessage, *, now: datetime, actor: str, actor_id: int | None
+) -> None:
     _finish(message, MailStatus.CANCELLED, now, error=f"Verworfen von {actor}.")
+    _audit(session, message, "mail: discarded", actor, actor_id, now)
+
+
+def _audit(
+    session: Session,
+    message: OutboxMessage,
+    action: str,
+    actor: str,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    record(
+        session,
+        at=now,
+        actor=actor,
+        actor_id=actor_id,
+        action=action,
+        feedback_id=message.feedback_id,
+        subject=f"mail:{message.id}",
+        changes={"kind": message.kind.label},
+    )
     session.flush()
 
 

@@ -258,6 +258,9 @@ def test_a_refused_address_fails_for_good_and_the_admin_area_shows_it(app, smtp,
     page = client.get("/admin/mail/").get_data(as_text=True)
     assert "0 warten auf den Versand, 1 fehlgeschlagen" in page
     assert "lehnt die Empfängeradresse ab" in page
+    assert "1 E-Mail nicht zugestellt" in re.sub(
+        r"<[^>]+>", "", client.get("/admin/").get_data(as_text=True)
+    )
 
     smtp.recorder.refuse.clear()
     token = csrf_token(client, "/admin/mail/")
@@ -615,3 +618,29 @@ def test_starttls_and_login_before_anything_is_sent(make_app, tmp_path):
     assert [e.rcpt_tos for e in recorder.envelopes] == [[CITIZEN]]
     assert logins[0][1:] == (b"krm-mailer", b"geheim", True)  # only over TLS
     assert outbox(app)[0].status == MailStatus.SENT
+
+
+def test_officer_sends_now_discards_and_finds_it_in_the_protokoll(make_app):
+    app = make_app(**mail_settings(free_port()))  # a server that is away
+    post_feedback(app.test_client())
+    client = app.test_client()
+    with app.app_context():
+        from admin.accounts import add_user
+        from portal.vocab import Role
+
+        add_user(db.session, "chefin", PASSWORD, Role.KRM, actor="test", now=datetime.now(UTC))
+        db.session.commit()
+    login(client, "chefin")
+    page = client.get("/admin/mail/").get_data(as_text=True)
+    assert "1 warten auf den Versand, 0 fehlgeschlagen" in page
+    assert "Der Mailserver ist nicht erreichbar" in page
+    token = csrf_token(client, "/admin/mail/")
+    sent = client.post("/admin/mail/send", data={"csrf_token": token}, follow_redirects=True)
+    assert "0 gesendet, 1 warten auf einen neuen Versuch" in sent.get_data(as_text=True)
+    [row] = outbox(app)
+    assert row.attempts == 2
+    client.post(f"/admin/mail/messages/{row.id}/discard", data={"csrf_token": token})
+    [row] = outbox(app)
+    assert row.status == MailStatus.CANCELLED and row.recipient is None
+    log = client.get("/admin/audit/?section=mail").get_data(as_text=True)
+    assert "E-Mail verworfen" in log
