@@ -11,6 +11,7 @@ from wtforms import Field, RadioField
 from portal.deadlines import BERLIN
 
 _SPACES = re.compile(r"\s+")
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # what a date input sends, and what people type
 
 
 def error_summary(*forms: FlaskForm) -> list[tuple[str, str]]:

@@ -36,10 +36,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from admin.access import requires
 from admin.accounts import list_teams
+from admin.forms import DATE_FORMATS
 from admin.google_replies import review_for_feedback
 from admin.history import history_lines
 from admin.inbox import (
@@ -416,12 +417,21 @@ class InterimForm(FlaskForm):
     )
     until = DateField(
         "Antwort voraussichtlich bis",
-        validators=[DataRequired("Bitte geben Sie an, bis wann Sie voraussichtlich antworten.")],
+        format=DATE_FORMATS,
+        validators=[InputRequired("Bitte geben Sie an, bis wann Sie voraussichtlich antworten.")],
     )
 
     def validate_until(self, field: DateField) -> None:
         if field.data and field.data <= local_date(utcnow()):
             raise ValidationError("Das voraussichtliche Datum muss nach heute liegen.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.until.process_errors and self.until.raw_data != [""]:
+            self.until.errors[:] = [
+                "Bitte geben Sie ein gültiges Datum an, zum Beispiel 31.12.2026."
+            ]
+        return valid
 
 
 def _entry_or_404(entry_id: int):

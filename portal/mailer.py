@@ -13,11 +13,12 @@ import re
 import smtplib
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -64,7 +65,7 @@ class MailConfig:
     server: str | None
     port: int = 25
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     use_tls: bool = False
     sender: str | None = None
     sender_name: str | None = None
@@ -75,6 +76,13 @@ class MailConfig:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailConfig:
+        """Read once per distinct settings: validating addresses costs a millisecond, and the
+        collector asks on every submission."""
+        values = tuple((key, _hashable(config.get(key))) for key in CONFIG_KEYS)
+        return _mail_config(values)
+
+    @classmethod
+    def _read(cls, config: Mapping[str, Any]) -> MailConfig:
         name, address = parseaddr(str(config.get("MAIL_FROM") or ""))
         notify = parse_list(config.get("MAIL_NOTIFY"))
         checked = [(item, valid_address(item)) for item in notify]
@@ -110,6 +118,29 @@ class MailConfig:
     @property
     def domain(self) -> str:
         return (self.sender or "localhost").rpartition("@")[2]
+
+
+CONFIG_KEYS = (
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_FROM",
+    "MAIL_NOTIFY",
+    "MAIL_TIMEOUT",
+    "MAIL_CA_FILE",
+    "JOBCENTER_NAME",
+)
+
+
+@lru_cache(maxsize=16)
+def _mail_config(values: tuple[tuple[str, Any], ...]) -> MailConfig:
+    return MailConfig._read(dict(values))
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _flag(value: Any) -> bool:

@@ -425,6 +425,13 @@ def test_officer_is_reminded_and_sends_the_interim_reply_in_one_step(app, smtp, 
     )
     assert refused.status_code == 422
     assert "Bitte nennen Sie den Grund" in refused.get_data(as_text=True)
+    typo = client.post(
+        f"/admin/entries/{feedback.id}/interim",
+        data={"reason": "Wir prüfen noch.", "until": "31.13.2026", "csrf_token": token},
+    )
+    assert typo.status_code == 422
+    assert "Bitte geben Sie ein gültiges Datum an" in typo.get_data(as_text=True)
+    assert "Wir prüfen noch." in typo.get_data(as_text=True)
 
     until = date.today() + timedelta(days=21)
     with client.post(
