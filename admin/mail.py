@@ -205,7 +205,9 @@ class Digest:
 
 
 def _deadline_words(feedback_id: int, acknowledge_by, acknowledged_at, close_by) -> str:
-    if acknowledge_by is not None and acknowledged_at is None:
+    if acknowledge_by is None:  # anonymous: the triage standard, as the entry page says
+        return f"Sichtung bis {local_day(close_by)}"
+    if acknowledged_at is None:
         return f"Eingangsbestätigung bis {local_day(acknowledge_by)}"
     return f"Abschluss bis {local_day(close_by)}"
 
@@ -240,10 +242,17 @@ def digest_contents(
         Feedback.acknowledge_by <= window_end,
     )
     closing_soon = and_(Feedback.close_by >= now, Feedback.close_by <= window_end)
+    # Not overdue, spelt out: NOT over a NULL acknowledgement deadline would be NULL in SQL.
+    not_late = and_(
+        Feedback.close_by >= now,
+        or_(
+            Feedback.acknowledge_by.is_(None),
+            Feedback.acknowledged_at.isnot(None),
+            Feedback.acknowledge_by >= now,
+        ),
+    )
     soon = and_(
-        Feedback.status.in_(OPEN_STATUSES),
-        ~overdue_condition(now),
-        or_(acknowledgement_soon, closing_soon),
+        Feedback.status.in_(OPEN_STATUSES), not_late, or_(acknowledgement_soon, closing_soon)
     )
     new = and_(
         Feedback.received_at >= since,

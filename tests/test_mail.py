@@ -488,8 +488,10 @@ def test_digest_goes_to_the_officers_with_counts_references_and_links_only(app, 
     with app.app_context():
         overdue = db.session.scalars(select(Feedback).order_by(Feedback.id)).first()
         overdue.close_by = datetime.now(UTC) - timedelta(days=1)
+        soon = db.session.scalars(select(Feedback).order_by(Feedback.id.desc())).first()
+        soon.close_by = datetime.now(UTC) + timedelta(hours=1)
         db.session.commit()
-        overdue_id = overdue.id
+        overdue_id, soon_id = overdue.id, soon.id
     smtp.recorder.envelopes.clear()
 
     result = app.test_cli_runner().invoke(args=["mail", "digest"])
@@ -504,6 +506,7 @@ def test_digest_goes_to_the_officers_with_counts_references_and_links_only(app, 
     assert f"KRM-{overdue_id}" in text and link in text
     assert f'href="{link}"' in html
     assert "Überfällig: 1" in text
+    assert "Frist heute oder morgen: 1" in text and f"KRM-{soon_id} (Sichtung bis" in text
     for part in (text, html, str(message)):
         assert "Özdemir" not in part and "Wartezeit im Eingangsbereich" not in part
         assert CITIZEN not in part
@@ -651,3 +654,23 @@ def test_officer_sends_now_discards_and_finds_it_in_the_protokoll(make_app):
     assert row.status == MailStatus.CANCELLED and row.recipient is None
     log = client.get("/admin/audit/?section=mail").get_data(as_text=True)
     assert "E-Mail verworfen" in log
+
+
+def test_retention_helpers_remove_finished_messages_and_those_of_purged_entries(app, smtp):
+    from portal.outbox import forget_feedback, purge_outbox
+
+    client = app.test_client()
+    post_feedback(client)  # sent
+    with app.app_context():
+        stored = submit_feedback(
+            db.session,
+            Submission(channel=Channel.HOMEPAGE, language="de", rating=1, contact_email=CITIZEN),
+            now=datetime.now(UTC),
+            rules=Rules(acknowledge_by_mail=True),
+        )  # waiting
+        db.session.commit()
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        assert purge_outbox(db.session, before=tomorrow) == 1  # only the finished one
+        assert forget_feedback(db.session, [stored.feedback_id]) == 1
+        db.session.commit()
+    assert outbox(app) == []
