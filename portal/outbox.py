@@ -199,9 +199,15 @@ def send_due(
     Commits after each claim and each outcome: a claim must be visible to other senders before
     the server is asked, and an outcome must be kept before the next message is tried.
     """
-    now = now or utcnow()
+    started = utcnow()
+    start = now or started
+
+    def clock() -> datetime:
+        """``now`` moving on with the real time: a long batch never claims with a stale lease."""
+        return start + (utcnow() - started)
+
     result = SendResult()
-    due = _due_ids(session, now, only, limit)
+    due = _due_ids(session, start, only, limit)
     if not due:
         return result
     handled: set[int] = set()
@@ -209,18 +215,20 @@ def send_due(
         with SmtpConnection(sender.config) as smtp:
             for message_id in due:
                 handled.add(message_id)
-                message = _claim(session, message_id, now)
+                moment = clock()
+                message = _claim(session, message_id, moment)
                 if message is not None:
-                    _send_one(session, smtp, message, sender, now, result)
+                    _send_one(session, smtp, message, sender, moment, result)
                     session.commit()
     except ConnectionFailed as error:
         # The server is away: what was not tried waits too, so the backoff applies to all.
         session.rollback()
         result.error = str(error)
         for message_id in [m for m in due if m not in handled]:
-            message = _claim(session, message_id, now)
+            moment = clock()
+            message = _claim(session, message_id, moment)
             if message is not None:
-                _retry(message, str(error), sender.retry, now, result)
+                _retry(message, str(error), sender.retry, moment, result)
         session.commit()
     return result
 
