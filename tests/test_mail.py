@@ -674,3 +674,46 @@ def test_retention_helpers_remove_finished_messages_and_those_of_purged_entries(
         assert forget_feedback(db.session, [stored.feedback_id]) == 1
         db.session.commit()
     assert outbox(app) == []
+
+
+def test_a_real_server_answers_the_citizen_before_the_mail_goes_out(app, smtp):
+    """Over a real WSGI server: the 303 arrives while the SMTP server still holds the message."""
+    import asyncio
+    import http.client
+    import time
+    from urllib.parse import urlencode
+
+    from werkzeug.serving import make_server
+
+    release = threading.Event()
+    receive = smtp.recorder.handle_DATA
+
+    async def slow_data(server, session, envelope):
+        await asyncio.to_thread(release.wait, 10)
+        return await receive(server, session, envelope)
+
+    smtp.recorder.handle_DATA = slow_data
+    web = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=web.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+        body = urlencode(
+            {"rating": "2", "text": SECRET_TEXT, "contact_email": CITIZEN, "consent": "y"}
+        )
+        connection.request(
+            "POST", "/submit", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 303
+        assert smtp.recorder.envelopes == []  # the mail is still on its way
+        release.set()
+        deadline = time.monotonic() + 10
+        while not smtp.recorder.envelopes and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        release.set()
+        web.shutdown()
+        thread.join(10)
+    assert [e.rcpt_tos for e in smtp.recorder.envelopes] == [[CITIZEN]]
