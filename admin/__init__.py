@@ -22,6 +22,7 @@ NAVIGATION = (
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
     ("admin.google.index", "Google-Rezensionen"),
+    ("admin.mail.index", "E-Mail"),
     ("admin.export.index", "Export"),
     ("admin.surveys.index", "Kundenbefragung"),
     ("admin.reports.dashboard_page", "Berichte"),
@@ -57,6 +58,7 @@ from admin import (  # noqa: E402  (the areas, one blueprint each)
     export_views,
     google_views,
     inbox_views,
+    mail_views,
     report_views,
     settings_views,
     survey_views,
@@ -72,6 +74,7 @@ for child in (
     export_views.bp,
     survey_views.bp,
     google_views.bp,
+    mail_views.bp,
     audit_views.bp,
 ):
     bp.register_blueprint(child)
@@ -81,6 +84,7 @@ def init_app(app: Flask) -> None:
     from admin.cli import teams_cli, users_cli
     from admin.export_cli import export_command, surveys_cli
     from admin.google_cli import google_cli
+    from admin.mail_cli import mail_cli
     from admin.report_cli import report_command
     from admin.retention_cli import purge_command
     from portal.extensions import csrf
@@ -96,3 +100,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(google_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(mail_cli)

@@ -19,6 +19,7 @@ SECTION_LABELS = {
     "cards": "Dienststellen und Karten",
     "topics": "Themen",
     "google": "Google-Rezensionen",
+    "mail": "E-Mail",
     "export": "Export und Kundenbefragung",
 }
 

@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from admin.access import requires
 from admin.capture import PaperCard, capture_paper_card
-from admin.forms import berlin_date, error_summary
+from admin.forms import DATE_FORMATS, berlin_date, error_summary
 from cards.codes import normalize
 from cards.models import Card
 from cards.services import find_card, list_locations
@@ -39,8 +39,6 @@ from portal.text import clean_text
 from portal.vocab import AREA_REGISTER_LABELS, RATINGS, Area, Kind
 
 bp = Blueprint("capture", __name__, url_prefix="/paper")
-
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # what a date input sends, and what people type
 
 
 # The form -------------------------------------------------------------------------------------

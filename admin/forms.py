@@ -12,6 +12,7 @@ from portal.deadlines import BERLIN
 from portal.text import clean_text
 
 _SPACES = re.compile(r"\s+")
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # what a date input sends, and what people type
 
 
 def error_summary(*forms: FlaskForm) -> list[tuple[str, str]]:

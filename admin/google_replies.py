@@ -8,7 +8,6 @@ stored with the draft and shown. Publishing erases the reviewer's name: it was k
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from admin.google_client import (
 from admin.google_models import GoogleReview, ReplyTemplate
 from portal.audit import record
 from portal.deadlines import local_date
+from portal.placeholders import placeholder_problem
 
 MAX_TITLE = 120
 # Placeholders a template may use, with what they stand for (shown to the officer).
@@ -235,25 +235,7 @@ def template_problem(text: str | None) -> str | None:
     """Why a template text cannot be used, in German; None if it can."""
     if not text or not text.strip():
         return "Bitte schreiben Sie den Text des Textbausteins."
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError:
-        return (
-            "Eine geschweifte Klammer ist nicht geschlossen oder steht allein. Platzhalter "
-            "schreiben Sie so: {name}; eine Klammer als Zeichen verdoppeln Sie: {{ oder }}."
-        )
-    known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
-    for _literal, name, spec, conversion in parts:
-        if name is None:
-            continue
-        if name not in PLACEHOLDERS:
-            shown = "{" + name + "}"
-            return f"Den Platzhalter {shown} gibt es nicht. Möglich sind: {known}."
-        if spec or conversion:
-            return (
-                f"Platzhalter stehen ohne Zusätze in geschweiften Klammern. Möglich sind: {known}."
-            )
-    return None
+    return placeholder_problem(text, PLACEHOLDERS)
 
 
 def render_reply(text: str, review: GoogleReview, *, jobcenter: str) -> str:

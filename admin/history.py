@@ -52,6 +52,13 @@ ACTION_WORDS = {
     "google: template changed": "Textbaustein geändert",
     "google: template deleted": "Textbaustein gelöscht",
     "entries purged": "Aufbewahrungsfrist: Texte und Kontaktdaten gelöscht",
+    "acknowledged by mail": "Eingangsbestätigung per E-Mail gesendet",
+    "interim reply queued": "Zwischennachricht zum Versand gegeben",
+    "interim reply sent": "Zwischennachricht per E-Mail gesendet",
+    "mail: template changed": "E-Mail-Vorlage geändert",
+    "mail: template reset": "E-Mail-Vorlage auf den Standardtext zurückgesetzt",
+    "mail: retry": "E-Mail erneut zum Versand gegeben",
+    "mail: discarded": "E-Mail verworfen",
 }
 FIELD_WORDS = {
     "concerns": "Anliegen",
@@ -82,6 +89,14 @@ FIELD_WORDS = {
     "google_reviews": "Google-Rezensionen (Name, Entwurf)",
     "months": "Frist in Monaten",
     "cutoff": "abgeschlossen vor",
+    "interim_sent_at": "Zwischennachricht gesendet am",
+    "reason": "Grund",
+    "grund": "Grund",
+    "until": "Antwort voraussichtlich bis",
+    "datum": "Antwort voraussichtlich bis",
+    "subject": "Betreff",
+    "body": "Text",
+    "kind": "Art",
 }
 # What the subject's prefix means ("card:7QX2M" is "Karte 7QX2M").
 SUBJECT_WORDS = {
@@ -90,6 +105,7 @@ SUBJECT_WORDS = {
     "topic": "Thema",
     "location": "Dienststelle",
     "card": "Karte",
+    "mail": "E-Mail",
 }
 
 

@@ -6,9 +6,20 @@ once and redirect with 303. A refused form is shown again with everything typed 
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -25,10 +36,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from admin.access import requires
 from admin.accounts import list_teams
+from admin.forms import DATE_FORMATS
 from admin.google_replies import review_for_feedback
 from admin.history import history_lines
 from admin.inbox import (
@@ -41,6 +53,15 @@ from admin.inbox import (
     local_day,
     local_time,
     visible_entry,
+)
+from admin.mail import (
+    MAX_REASON,
+    MailActionError,
+    count_failed_mail,
+    interim_due,
+    interim_problem,
+    messages_of,
+    queue_interim,
 )
 from admin.models import Topic
 from admin.triage import (
@@ -62,9 +83,12 @@ from cards.codes import normalize as normalize_code
 from cards.services import list_locations
 from portal.audit import history
 from portal.db import utcnow
+from portal.deadlines import local_date
 from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.text import clean_text
+from portal.mailer import MailConfig
+from portal.outbox import send_after_response
 from portal.vocab import (
     AREA_REGISTER_LABELS,
     RATINGS,
@@ -269,6 +293,7 @@ def _render_inbox(args: MultiDict, bulk_form: BulkForm | None = None, status: in
         selected=set(bulk_form.ids.data or ()),
         bulk_summary=_summary(bulk_form),
         by_deadline=_valid(form.sort) == Sort.DEADLINE,
+        mail_failed=count_failed_mail(db.session) if g.user.role == Role.KRM else 0,
         now=now,
     ), status
 
@@ -380,6 +405,37 @@ class NoteForm(FlaskForm):
     )
 
 
+def _mail_config() -> MailConfig:
+    return MailConfig.from_config(current_app.config)
+
+
+class InterimForm(FlaskForm):
+    reason = TextAreaField(
+        "Warum dauert es länger?",
+        validators=[
+            DataRequired("Bitte nennen Sie den Grund, warum es länger dauert."),
+            Length(max=MAX_REASON, message=f"Der Grund hat höchstens {MAX_REASON} Zeichen."),
+        ],
+    )
+    until = DateField(
+        "Antwort voraussichtlich bis",
+        format=DATE_FORMATS,
+        validators=[InputRequired("Bitte geben Sie an, bis wann Sie voraussichtlich antworten.")],
+    )
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and field.data <= local_date(utcnow()):
+            raise ValidationError("Das voraussichtliche Datum muss nach heute liegen.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.until.process_errors and self.until.raw_data != [""]:
+            self.until.errors[:] = [
+                "Bitte geben Sie ein gültiges Datum an, zum Beispiel 31.12.2026."
+            ]
+        return valid
+
+
 def _entry_or_404(entry_id: int):
     feedback = visible_entry(db.session, entry_id, g.user)
     if feedback is None:
@@ -422,22 +478,39 @@ def _entry_form(feedback, formdata=None) -> EntryForm:
     return form
 
 
-def _render_entry(feedback, form=None, note_form=None, status: int = 200, error: str = ""):
+def _render_entry(
+    feedback,
+    form=None,
+    note_form=None,
+    status: int = 200,
+    error: str = "",
+    interim_form=None,
+):
     form = form or _entry_form(feedback)
     note_form = note_form or NoteForm(formdata=None)
+    interim_form = interim_form or InterimForm(formdata=None)
+    messages = messages_of(db.session, feedback.id)
+    now = utcnow()
+    reminder_days = int(current_app.config["MAIL_INTERIM_REMINDER_DAYS"])
     return render_template(
         "admin/entry.html",
         entry=feedback,
         form=form,
         note_form=note_form,
-        summary=_summary(form, error) + _summary(note_form),
+        interim_form=interim_form,
+        mail_messages=messages,
+        interim_due=interim_due(feedback, messages, now, reminder_days),
+        interim_problem=interim_problem(
+            feedback, messages, MailConfig.from_config(current_app.config)
+        ),
+        summary=_summary(form, error) + _summary(note_form) + _summary(interim_form),
         history=history_lines(history(db.session, feedback.id)),
         google_review=(
             review_for_feedback(db.session, feedback.id)
             if feedback.channel == Channel.SOCIAL_MEDIA and g.user.role == Role.KRM
             else None
         ),
-        now=utcnow(),
+        now=now,
     ), status
 
 
@@ -509,3 +582,32 @@ def note(id: int):
     db.session.commit()
     flash("Notiz gespeichert.")
     return redirect(url_for(".entry", id=feedback.id, _anchor="notes"), code=303)
+
+
+@bp.post("/entries/<int:id>/interim")
+@requires(Role.TEAM)
+def interim(id: int):
+    """Queue the Zwischennachricht: the template, with the reason and the date, in one step."""
+    feedback = _entry_or_404(id)
+    interim_form = InterimForm()
+    if not interim_form.validate():
+        return _render_entry(feedback, interim_form=interim_form, status=422)
+    try:
+        message_id = queue_interim(
+            db.session,
+            feedback,
+            reason=interim_form.reason.data,
+            until=interim_form.until.data,
+            config=_mail_config(),
+            actor=g.user,
+            now=utcnow(),
+        )
+    except MailActionError as error:
+        interim_form.reason.errors = [*interim_form.reason.errors, str(error)]
+        return _render_entry(feedback, interim_form=interim_form, status=422)
+    db.session.commit()
+    flash("Die Zwischennachricht ist zum Versand gegeben.")
+    response = redirect(url_for(".entry", id=feedback.id, _anchor="mail"), code=303)
+    app = current_app._get_current_object()
+    response.call_on_close(partial(send_after_response, app, [message_id]))
+    return response

@@ -2,11 +2,12 @@
 
 An entry closed (erledigt, or marked Spam) longer ago than the period loses everything that could
 point to a person: the free text, the contact data, the internal notes (also where the audit log
-quoted them), the text's duplicate fingerprint, and the reviewer name and reply draft of its
-Google review. Every field the reports and the export count stays: dates, channel, card and
-location, rating, kind, area, Anliegen, status, team, deadlines, the Ombudsstelle flag, and the
-time of consent, so "Antwort gewünscht" and the deadlines stay as they were. ``purged_at`` records
-when, so the entry page can say why the text is missing.
+quoted them), the text's duplicate fingerprint, its e-mails in the outbox, and the reviewer name
+and reply draft of its Google review; finished e-mails older than the period go as well. Every
+field the reports and the export count stays: dates, channel, card and location, rating, kind,
+area, Anliegen, status, team, deadlines, the Ombudsstelle flag, and the time of consent, so
+"Antwort gewünscht" and the deadlines stay as they were. ``purged_at`` records when, so the
+entry page can say why the text is missing.
 
 Erledigt counts from ``closed_at``; Spam keeps no ``closed_at`` (admin.triage), so it counts from
 the entry's last change, which is at or after the time it was marked.
@@ -26,6 +27,7 @@ from admin.google_models import GoogleReview
 from admin.models import Note
 from portal.audit import AuditEvent, record
 from portal.feedback import Feedback
+from portal.outbox import forget_feedback, purge_outbox
 from portal.vocab import Status
 
 # What the audit log shows where it quoted a purged note.
@@ -94,6 +96,7 @@ def purge(
         return result
     for chunk in _chunks(ids):
         session.execute(delete(Note).where(Note.feedback_id.in_(chunk)))
+        forget_feedback(session, chunk)  # queued or failed mails still hold the address
         session.execute(
             update(GoogleReview)
             .where(GoogleReview.feedback_id.in_(chunk))
@@ -118,6 +121,7 @@ def purge(
             )
         )
         _forget_quoted_notes(session, chunk)
+    purge_outbox(session, before=cutoff)
     if session.get_bind().dialect.name == "sqlite":
         # Merge the full-text index's segments, so no deleted term lingers in an old one.
         session.execute(text("INSERT INTO feedback_fts(feedback_fts) VALUES ('optimize')"))

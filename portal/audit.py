@@ -68,6 +68,12 @@ SECTIONS = {
     ),
     "topics": lambda: AuditEvent.subject.like("topic:%"),
     "google": lambda: AuditEvent.action.like("google:%"),
+    "mail": lambda: or_(
+        AuditEvent.action.like("mail:%"),
+        AuditEvent.action.in_(
+            ("acknowledged by mail", "interim reply queued", "interim reply sent")
+        ),
+    ),
     "export": lambda: or_(
         AuditEvent.action.like("export %"), AuditEvent.action == "surveys imported"
     ),

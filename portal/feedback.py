@@ -66,6 +66,8 @@ class Feedback(Base):
     acknowledge_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the Zwischennachricht went out (portal.outbox), where closing takes longer.
+    interim_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Keyed hash of card and normalised text: the same text from the same card is stored once.
@@ -84,6 +86,10 @@ class Feedback(Base):
     )
 
     @property
+    def reference(self) -> str:
+        return reference(self.id)
+
+    @property
     def wants_answer(self) -> bool:
         return self.contact_consent_at is not None
 
@@ -97,3 +103,8 @@ class Feedback(Base):
             return False
         owed = self.acknowledge_by is not None and self.acknowledged_at is None
         return self.close_by < now or (owed and self.acknowledge_by < now)
+
+
+def reference(feedback_id: int) -> str:
+    """The Aktenzeichen a citizen is given in the acknowledgement: ``KRM-42``."""
+    return f"KRM-{feedback_id}"

@@ -21,6 +21,8 @@ MODEL_MODULES = (
     "admin.export_models",
     "admin.google_models",
     "portal.audit",
+    "portal.mail_texts",
+    "portal.outbox",
 )
 
 # Tables the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow

@@ -46,6 +46,24 @@ DEFAULTS: dict[str, Any] = {
     "GOOGLE_MAX_RETRIES": 3,
     "GOOGLE_RETRY_BASE_DELAY": 1.0,
     "RETENTION_MONTHS": 24,
+    # Outgoing mail (docs/mail.md): off until a server and a sender address are set.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,  # STARTTLS, certificate checked
+    "MAIL_CA_FILE": None,  # CA bundle for the server's certificate (default: the system's)
+    "MAIL_FROM": None,  # "krm@jobcenter.example" or "Jobcenter Musterstadt <krm@…>"
+    "MAIL_NOTIFY": None,  # the officer's addresses for the digest: JSON list or comma-separated
+    "MAIL_TIMEOUT": 10,
+    "MAIL_SEND_ON_SUBMIT": True,  # try the acknowledgement right after the citizen's 303
+    "MAIL_RETRY_BASE_DELAY": 60,
+    "MAIL_RETRY_MAX_DELAY": 600,
+    "MAIL_GIVE_UP_HOURS": 72,
+    "MAIL_INTERIM_REMINDER_DAYS": 3,
+    # At most this many acknowledgements to one address within KRM_DUPLICATE_WINDOW_HOURS.
+    "MAIL_ACKNOWLEDGEMENTS_PER_ADDRESS": 3,  # remind of the Zwischennachricht this many days before
+    "ADMIN_URL": None,  # default: the collector's address with /admin instead of /submit
     # The Jobcenter this installation serves: shown on every page and in the legal texts.
     "JOBCENTER_NAME": "Jobcenter Musterstadt",
     "JOBCENTER_ADDRESS": "Musterstraße 1, 12345 Musterstadt",
@@ -107,6 +125,11 @@ def _derive(app: Flask) -> None:
     config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
     if not config["COLLECTOR_URL"]:
         config["COLLECTOR_URL"] = config["PUBLIC_BASE_URL"] + "/submit"
+    if not config["ADMIN_URL"]:
+        collector = str(config["COLLECTOR_URL"]).rstrip("/")
+        base = collector[: -len("/submit")] if collector.endswith("/submit") else collector
+        config["ADMIN_URL"] = base + "/admin"
+    config["ADMIN_URL"] = str(config["ADMIN_URL"]).rstrip("/")
     config["GOOGLE_LOCATIONS"] = parse_list(config["GOOGLE_LOCATIONS"])
     config["GOOGLE_LOCATION_MAP"] = parse_mapping(config["GOOGLE_LOCATION_MAP"])
     config["ALLOWED_ORIGINS"] = parse_list(config["ALLOWED_ORIGINS"])

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from cards.codes import normalize as normalize_code
 from cards.models import Card
 from portal.deadlines import deadlines_for
 from portal.feedback import Feedback
+from portal.mailer import MailConfig
+from portal.outbox import enqueue
 from portal.privacy import mask_personal_data
 from portal.text import fingerprint_text
-from portal.vocab import Area, Channel, Kind
+from portal.vocab import Area, Channel, Kind, MailKind
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class Rules:
     state: str = "RP"
     triage_working_days: int = 5
     duplicate_window: timedelta = timedelta(hours=24)
+    # Mail is set up: a person who left an e-mail address gets the Eingangsbestätigung.
+    acknowledge_by_mail: bool = False
+    # No more acknowledgements than this to one address in the duplicate window: the form must
+    # not become a way to flood someone else's mailbox.
+    acknowledgements_per_address: int = 3
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Rules:
@@ -51,6 +58,8 @@ class Rules:
             state=config["STATE"],
             triage_working_days=int(config["TRIAGE_WORKING_DAYS"]),
             duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
+            acknowledge_by_mail=MailConfig.from_config(config).enabled,
+            acknowledgements_per_address=int(config["MAIL_ACKNOWLEDGEMENTS_PER_ADDRESS"]),
         )
 
 
@@ -58,6 +67,7 @@ class Rules:
 class Stored:
     feedback_id: int
     duplicate: bool
+    mail_id: int | None = None  # the acknowledgement queued in the outbox
 
 
 def submit_feedback(
@@ -127,7 +137,30 @@ def submit_feedback(
         )
         .returning(Feedback.id)
     ).scalar_one()
-    return Stored(feedback_id, duplicate=False)
+    mail_id = None
+    if _acknowledge(session, submission, now, rules):
+        mail_id = enqueue(
+            session,
+            kind=MailKind.ACKNOWLEDGEMENT,
+            recipient=submission.contact_email,
+            lang=submission.language,
+            now=now,
+            feedback_id=feedback_id,
+        )
+    return Stored(feedback_id, duplicate=False, mail_id=mail_id)
+
+
+def _acknowledge(session: Session, submission: Submission, now: datetime, rules: Rules) -> bool:
+    """An address gets an acknowledgement, unless it had its share in the window already."""
+    if not (submission.contact_email and rules.acknowledge_by_mail):
+        return False
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(Feedback)
+        .where(Feedback.received_at >= now - rules.duplicate_window)
+        .where(Feedback.contact_email == submission.contact_email)
+    )
+    return earlier <= rules.acknowledgements_per_address  # this submission is among them
 
 
 def _duplicate_key(

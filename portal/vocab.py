@@ -145,3 +145,18 @@ DEFAULT_TOPICS = (
     "Wartezeit",
     "Freundlichkeit",
 )
+
+
+class MailKind(Vocabulary):
+    """What a message in the outbox is."""
+
+    ACKNOWLEDGEMENT = "eingangsbestaetigung", "Eingangsbestätigung"
+    INTERIM = "zwischennachricht", "Zwischennachricht"
+    DIGEST = "tagesuebersicht", "Tagesübersicht"
+
+
+class MailStatus(Vocabulary):
+    PENDING = "wartet", "wartet auf Versand"
+    SENT = "gesendet", "gesendet"
+    FAILED = "fehlgeschlagen", "fehlgeschlagen"
+    CANCELLED = "verworfen", "verworfen"

@@ -17,7 +17,14 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.vocab import Role
 
-SAMPLE_VALUES = {"id": 1, "code": "7QX2M", "filename": "x", "year": 2025}
+SAMPLE_VALUES = {
+    "id": 1,
+    "code": "7QX2M",
+    "filename": "x",
+    "year": 2025,
+    "kind": "eingangsbestaetigung",
+    "lang": "de",
+}
 
 
 def admin_rules(app):

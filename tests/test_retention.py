@@ -19,8 +19,9 @@ from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
 from portal.feedback import Feedback
+from portal.outbox import OutboxMessage
 from portal.submissions import Submission, submit_feedback
-from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Status
+from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, MailKind, MailStatus, Status
 
 MONTH = timedelta(days=31)
 # Each entry: (name, received, status, closed or marked months ago); texts carry a unique word.
@@ -267,3 +268,29 @@ def test_a_reopened_and_closed_again_entry_counts_from_its_new_closing(app, acco
     assert krm_client.post(f"/admin/entries/{ids['old_done']}", data=data).status_code == 303
     assert purge_now(app).entries == 2
     assert _entry(app, ids["old_done"]).text.startswith("Wortolddone")
+
+
+def test_purge_removes_the_outbox_mails_of_purged_entries(app, accounts):
+    """A queued or failed e-mail still holds the address: it goes with the entry's contact."""
+    now = utcnow()
+    ids = _entries(app, now)
+    with app.app_context():
+        for name in ("old_done", "recent_done"):
+            db.session.add(
+                OutboxMessage(
+                    kind=MailKind.ACKNOWLEDGEMENT,
+                    status=MailStatus.FAILED,
+                    feedback_id=ids[name],
+                    recipient=f"{name}@example.org",
+                    language="de",
+                    token=name.replace("_", ""),
+                    created_at=now - MONTH,
+                )
+            )
+        db.session.commit()
+
+    assert app.test_cli_runner().invoke(args=["purge"]).exit_code == 0
+
+    with app.app_context():
+        left = db.session.scalars(select(OutboxMessage.recipient)).all()
+    assert left == ["recent_done@example.org"]

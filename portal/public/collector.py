@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, url_for
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from portal.db import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import DEFAULT_LANGUAGE, use_language
+from portal.outbox import send_after_response
 from portal.public import bp
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
@@ -37,7 +39,7 @@ def submit():
         return render_form(form, status=422)
 
     contact_email, contact_phone = form.contact()
-    submit_feedback(
+    stored = submit_feedback(
         db.session,
         Submission(
             channel=Channel.CARD_QR if form.card.data else Channel.HOMEPAGE,
@@ -54,7 +56,12 @@ def submit():
         rules=Rules.from_config(current_app.config),
     )
     db.session.commit()
-    return thanks()
+    response = thanks()
+    if stored.mail_id is not None and current_app.config["MAIL_SEND_ON_SUBMIT"]:
+        # After the 303 has gone out; the outbox (and cron) covers a server that is away.
+        app = current_app._get_current_object()
+        response.call_on_close(partial(send_after_response, app, [stored.mail_id]))
+    return response
 
 
 def thanks():
