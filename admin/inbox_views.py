@@ -86,9 +86,9 @@ from portal.db import utcnow
 from portal.deadlines import local_date
 from portal.extensions import db
 from portal.i18n import LANGUAGES
-from portal.text import clean_text
 from portal.mailer import MailConfig
 from portal.outbox import send_after_response
+from portal.text import clean_text
 from portal.vocab import (
     AREA_REGISTER_LABELS,
     RATINGS,
