@@ -55,6 +55,12 @@ def pytest_generate_tests(metafunc):
             metafunc.parametrize(name, values, indirect=True)
 
 
+def require_binary(found: object, what: str) -> None:
+    """Skip the test when a server's binary is missing, except in CI, where that fails."""
+    if not found:
+        _server_missing(what)
+
+
 def _server_missing(what: str):
     if os.environ.get("CI"):
         pytest.fail(f"{what} is not installed, but CI must run these tests (.ci/run installs it)")
