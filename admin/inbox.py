@@ -8,6 +8,7 @@ list, so page 1,000 is as fast as page 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -205,13 +206,26 @@ def _day_start(day: date) -> datetime:
 
 
 def search_condition(session: Session, q: str) -> ColumnElement[bool] | None:
-    """Full-text search: the FTS5 index on SQLite, a case-insensitive LIKE elsewhere."""
-    if session.get_bind().dialect.name == "sqlite":
+    """Full-text search: FTS5 on SQLite, the GIN text index on PostgreSQL, LIKE elsewhere.
+
+    Both indexes ignore case and diacritics and match every typed word as a prefix, all words
+    required; PostgreSQL also finds other forms of a word (German stemming).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         expression = fts_query(q)
         if not expression:
             return None
         matches = text("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts")
         return Feedback.id.in_(matches.bindparams(fts=expression).columns(Feedback.id))
+    if dialect == "postgresql":
+        expression = tsquery(q)
+        if not expression:
+            return None
+        # Literally the expression of the index ix_feedback_text_search (migration 0002).
+        condition = "to_tsvector('krm_german'::regconfig, feedback.text) @@ "
+        condition += "to_tsquery('krm_german'::regconfig, :tsquery)"
+        return text(condition).bindparams(tsquery=expression)
     words = q.strip()
     if not words:
         return None
@@ -228,6 +242,15 @@ def fts_query(q: str) -> str:
     """
     words = [word for word in q.split() if any(char.isalnum() for char in word)]
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words[:MAX_SEARCH_TERMS])
+
+
+def tsquery(q: str) -> str:
+    """Typed words as a PostgreSQL prefix query: ``Wartezeit Büro!`` → ``Wartezeit:* & Büro:*``.
+
+    Only runs of letters and digits are kept, so nothing a user types is tsquery syntax.
+    """
+    words = re.findall(r"[^\W_]+", q)[:MAX_SEARCH_TERMS]
+    return " & ".join(f"{word}:*" for word in words)
 
 
 def visible_entry(session: Session, entry_id: int, user: User) -> Feedback | None:

@@ -91,12 +91,51 @@ def freeze_command(out: Path) -> None:
     click.echo(f"Forms post to {site.collector_url}.")
 
 
+@click.command("backup")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The backup file (SQLite: a database file; PostgreSQL: a pg_dump archive).",
+)
+@with_appcontext
+def backup_command(out: Path) -> None:
+    """Back up the database while the portal keeps running."""
+    from portal.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["DATABASE_URL"], out)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up the database to {out} ({out.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def restore_command(archive: Path) -> None:
+    """Restore a backup into the (new, empty) database of KRM_DATABASE_URL."""
+    from portal.backup import BackupError, restore
+
+    try:
+        restore(archive, current_app.config["DATABASE_URL"])
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {archive}; the database is at revision {_revision()}.")
+
+
+def _revision() -> str | None:
+    return schema.current_revision(current_app._get_current_object())
+
+
 def init_app(app: Flask) -> None:
     from cards.cli import cards_cli, locations_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(freeze_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(locations_cli)
     app.cli.add_command(cards_cli)
 

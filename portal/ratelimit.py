@@ -14,8 +14,8 @@ import ipaddress
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from flask import current_app, request
-from flask_limiter import Limiter
+import flask_limiter
+from flask import Flask, current_app, request
 
 GLOBAL_KEY = "collector"
 
@@ -60,6 +60,18 @@ def submit_global_limit() -> str:
 def accepted(response) -> bool:
     """Only accepted submissions count: a citizen correcting a typo is not throttled."""
     return response.status_code == 303
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter, where each app bound to it starts with its storage taken to be alive.
+
+    The limiter is one object per process; after a Redis outage one app noticed, the next app
+    (tests, ``krm freeze``) would otherwise keep counting in the in-memory fallback.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        self._storage_dead = False
+        super().init_app(app)
 
 
 limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=False)

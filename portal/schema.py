@@ -25,13 +25,17 @@ MODEL_MODULES = (
     "portal.outbox",
 )
 
-# Tables the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow
-# tables), kept up to date by triggers. Schema comparisons leave them alone.
+# What the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow
+# tables, kept up to date by triggers) and PostgreSQL's (a GIN expression index). Schema
+# comparisons leave them alone.
 UNMODELLED_PREFIXES = ("feedback_fts",)
+UNMODELLED_INDEXES = ("ix_feedback_text_search",)
 
 
 def include_name(name: str | None, type_: str, _parent_names) -> bool:
-    return not (type_ == "table" and name and name.startswith(UNMODELLED_PREFIXES))
+    if type_ == "table" and name and name.startswith(UNMODELLED_PREFIXES):
+        return False
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
 
 
 def load_models() -> type[Base]:

@@ -25,6 +25,12 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: sqlite:///<instance>/krm.sqlite3
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
+    # Fail open: while the shared storage (Redis) is unreachable, every worker limits in memory
+    # on its own and logs a warning, so no feedback is lost; it goes back once Redis answers.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    # Passed to the storage (redis-py connection options); Redis gets short timeouts by default.
+    "RATELIMIT_STORAGE_OPTIONS": {},
     "SUBMIT_LIMITS": "5 per minute;30 per day",
     "SUBMIT_GLOBAL_LIMIT": "600 per minute",
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
@@ -97,6 +103,9 @@ DEFAULTS: dict[str, Any] = {
     "FREEZING": False,
 }
 
+# A Redis that does not answer must not hold up a citizen's submission for long.
+REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
 # Placeholder secrets that must never protect a production installation.
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "test", "development"}
 
@@ -134,6 +143,9 @@ def _derive(app: Flask) -> None:
     config["GOOGLE_LOCATION_MAP"] = parse_mapping(config["GOOGLE_LOCATION_MAP"])
     config["ALLOWED_ORIGINS"] = parse_list(config["ALLOWED_ORIGINS"])
     config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss")):
+        options = {**REDIS_OPTIONS, **dict(config["RATELIMIT_STORAGE_OPTIONS"] or {})}
+        config["RATELIMIT_STORAGE_OPTIONS"] = options
     config["STATE"] = str(config["STATE"]).upper()
     config["ACCESSIBILITY_REVIEWED"] = parse_date(config["ACCESSIBILITY_REVIEWED"])
     production = config["ENV"] == "production"

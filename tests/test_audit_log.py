@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import csrf_token, login
 
 from portal.audit import record
 from portal.db import utcnow
 from portal.extensions import db
+
+pytestmark = pytest.mark.engines
 
 PATH = "/admin/audit/"
 

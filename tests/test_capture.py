@@ -17,6 +17,8 @@ from portal.deadlines import BERLIN
 from portal.extensions import db
 from portal.vocab import Area, Channel, Kind
 
+pytestmark = pytest.mark.engines
+
 PATH = "/admin/paper/"
 # A code with a 0 and a 1, so that it can be typed with the look-alikes O and I.
 CODE = "B0T1X"

@@ -12,6 +12,8 @@ from portal.extensions import db
 from portal.submissions import Submission, submit_feedback
 from portal.vocab import Area, Channel, Kind, Status
 
+pytestmark = pytest.mark.engines
+
 
 def post(client, **data):
     return client.post("/submit", data={"lang": "de", **data})

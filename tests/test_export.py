@@ -25,6 +25,8 @@ from portal.feedback import Feedback
 from portal.submissions import Submission, submit_feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Status
 
+pytestmark = pytest.mark.engines
+
 W47 = "2026-W47"  # Monday 16.11.2026 to Sunday 22.11.2026
 IN_W47 = datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
 FORMULAS = ['=HYPERLINK("http://evil.example","klick")', "+1", "-1+2", "@SUM(A1)", "\tTab", "\rCR"]

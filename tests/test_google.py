@@ -29,6 +29,8 @@ from portal.extensions import db
 from portal.feedback import Feedback
 from portal.vocab import Channel, Status
 
+pytestmark = pytest.mark.engines
+
 ACCOUNT = "accounts/1001"
 LOCATION = "locations/2002"
 OTHER_LOCATION = "locations/3003"

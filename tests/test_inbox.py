@@ -10,7 +10,7 @@ import pytest
 from conftest import login
 from sqlalchemy import event, select
 
-from admin.inbox import Cursor, fts_query
+from admin.inbox import Cursor, fts_query, search_condition, tsquery
 from admin.models import Team
 from cards.services import add_cards, add_location
 from portal.db import utcnow
@@ -18,6 +18,8 @@ from portal.extensions import db
 from portal.feedback import Feedback
 from portal.submissions import Submission, submit_feedback
 from portal.vocab import Channel, Kind, Status
+
+pytestmark = pytest.mark.engines
 
 ROW = re.compile(r'<th scope="row"><a href="/admin/entries/(\d+)">')
 
@@ -219,6 +221,26 @@ def test_hostile_search_input_never_raises(app, krm_client, hostile):
     add(app, text="x-ray NEAR the AND gate")
     page = krm_client.get("/admin/", query_string={"q": hostile})
     assert page.status_code == 200
+
+
+@pytest.mark.parametrize("database_engine", ["postgresql"], indirect=True)
+def test_postgres_search_stems_german_words_and_reads_the_gin_index(app, krm_client):
+    advice = add(app, text="Die Beratungen waren immer hilfreich")
+    add(app, text="Nichts davon")
+    assert listed(krm_client.get("/admin/", query_string={"q": "Beratung"})) == [advice]
+    with app.app_context():
+        query = select(Feedback.id).where(search_condition(db.session, "Beratung"))
+        sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+    assert "ix_feedback_text_search" in plan, plan
+
+
+def test_postgres_search_keeps_only_letters_and_digits():
+    assert tsquery('Wartezeit "Büro!') == "Wartezeit:* & Büro:*"
+    assert tsquery("* - ' ( & | ! <->") == ""
+    assert tsquery("x-ray 2026") == "x:* & ray:* & 2026:*"
 
 
 def test_search_quotes_every_word_as_a_prefix_phrase():

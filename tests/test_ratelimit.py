@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from conftest import stored_feedback
+import logging
 
-from portal.extensions import limiter
+import pytest
+from conftest import base_config, require_binary, stored_feedback
+
+from portal import create_app
+from portal.extensions import db, limiter
 from portal.ratelimit import _daily_salt, client_network
+from tests import servers
+
+pytestmark = pytest.mark.limiters
 
 
 def limited_app(make_app, **overrides):
@@ -85,10 +92,18 @@ def test_the_limiter_storage_holds_no_ip_address(make_app):
     post(client, "a", address="203.0.113.77")
     post(client, "b", address="2001:db8:feed:beef::1")
 
-    keys = " ".join(str(key) for key in limiter.storage.storage)
+    keys = " ".join(limiter_keys())
     assert keys, "the limiter stored nothing: the test would prove nothing"
     for fragment in ("203.0.113.77", "203.0.113", "2001:db8", "feed:beef"):
         assert fragment not in keys
+
+
+def limiter_keys() -> list[str]:
+    """Every key in the limiter's storage: the memory storage's counter, or Redis' keys."""
+    backend = limiter.storage.storage
+    if isinstance(backend, dict):
+        return [str(key) for key in backend]
+    return [key.decode() for key in backend.keys("*")]
 
 
 def test_the_salt_changes_daily_and_networks_are_normalised():
@@ -118,3 +133,31 @@ def test_a_day_limit_names_the_time_to_come_back(make_app):
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 3600
     assert "Bitte versuchen Sie es ab " in response.get_data(as_text=True)
+
+
+def test_when_redis_goes_away_the_collector_keeps_accepting_and_logs_it(
+    fresh_database, tmp_path, caplog
+):
+    require_binary(servers.redis_bin(), "Redis")
+    with servers.redis(tmp_path / "redis") as url:
+        app = create_app(
+            base_config(
+                fresh_database(),
+                RATELIMIT_ENABLED=True,
+                RATELIMIT_STORAGE_URI=url,
+                SUBMIT_LIMITS="3 per minute",
+            )
+        )
+        client = app.test_client()
+        assert post(client, "Vorher").status_code == 303
+        assert limiter_keys(), "Redis counted nothing: the test would prove nothing"
+
+    with caplog.at_level(logging.WARNING, logger="flask-limiter"):
+        assert post(client, "Während Redis fehlt").status_code == 303
+    assert "Rate limit storage unreachable" in caplog.text
+    assert "198.51.100.7" not in caplog.text
+    # Each worker still limits in memory meanwhile: flooding is not the way through.
+    assert [post(client, f"n{n}").status_code for n in range(3)] == [303, 303, 429]
+    assert [f.text for f in stored_feedback(app)][:2] == ["Vorher", "Während Redis fehlt"]
+    with app.app_context():
+        db.engine.dispose()

@@ -33,6 +33,8 @@ from portal.feedback import Feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Status
 from tests.conftest import login
 
+pytestmark = pytest.mark.engines
+
 B, K, V, S, ORG = Area.BENEFITS, Area.MUNICIPAL, Area.PLACEMENT, Area.STAFF, Area.ORGANISATION
 LOB, IDEE, BESCHWERDE = ConcernKind.PRAISE, ConcernKind.IDEA, ConcernKind.COMPLAINT
 DIENSTAUFSICHT, PETITION = ConcernKind.CONDUCT, ConcernKind.PETITION
@@ -478,6 +480,7 @@ def test_an_empty_year_shows_dashes_not_errors(app):
 # --- queries -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("database_engine", ["sqlite"], indirect=True)
 def test_every_report_query_reads_the_year_from_the_covering_index(dresden):
     """EXPLAIN QUERY PLAN of each statement the annual report runs: a range of one index."""
     statements = []

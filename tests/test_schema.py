@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from portal import create_app, schema
 from portal.extensions import db
+
+pytestmark = pytest.mark.engines
 
 
 def test_migrations_match_the_models(app):
@@ -19,21 +22,30 @@ def test_migrations_match_the_models(app):
     assert differences == [], "models changed without a migration: krm db revision -m '…'"
 
 
-def test_upgrade_from_nothing_downgrade_and_upgrade_again(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"})
+def test_upgrade_from_nothing_downgrade_and_upgrade_again(empty_database, database_engine):
+    app = create_app({"DATABASE_URL": empty_database()})
     schema.upgrade(app)
     assert schema.current_revision(app) is not None
     with app.app_context():
-        tables = set(inspect(db.engine).get_table_names())
-        assert {"feedback", "location", "card", "user_account", "concern", "feedback_fts"} <= tables
+        inspector = inspect(db.engine)
+        tables = set(inspector.get_table_names())
+        assert {"feedback", "location", "card", "user_account", "concern"} <= tables
+        if database_engine == "sqlite":
+            assert "feedback_fts" in tables
+        else:
+            indexes = {index["name"] for index in inspector.get_indexes("feedback")}
+            assert "ix_feedback_text_search" in indexes
     schema.downgrade(app, "base")
     assert schema.current_revision(app) is None
+    with app.app_context():
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
     schema.upgrade(app)
     with app.app_context():
         assert "feedback" in inspect(db.engine).get_table_names()
         db.engine.dispose()
 
 
+@pytest.mark.parametrize("database_engine", ["sqlite"], indirect=True)
 def test_sqlite_runs_in_wal_mode_with_full_sync(app):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

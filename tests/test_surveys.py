@@ -16,6 +16,8 @@ from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
 
+pytestmark = pytest.mark.engines
+
 HEADER = "Zeitraum;Dienststelle;Merkmal;Wert;Skala;Befragte"
 GOOD = "\r\n".join(
     [

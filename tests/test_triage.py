@@ -24,6 +24,8 @@ from portal.feedback import Feedback
 from portal.submissions import Submission, submit_feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Status
 
+pytestmark = pytest.mark.engines
+
 
 def add(app, **fields) -> int:
     fields.setdefault("channel", Channel.HOMEPAGE)

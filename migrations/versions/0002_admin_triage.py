@@ -153,8 +153,12 @@ def upgrade() -> None:
     topic = sa.table("topic", sa.column("name", sa.String), sa.column("active", sa.Boolean))
     op.bulk_insert(topic, [{"name": name, "active": True} for name in TOPICS])
 
-    if op.get_bind().dialect.name == "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
         for statement in SQLITE_FULL_TEXT:
+            op.execute(statement)
+    elif dialect == "postgresql":
+        for statement in POSTGRES_FULL_TEXT:
             op.execute(statement)
 
 
@@ -189,6 +193,19 @@ SQLITE_FULL_TEXT = (
     "INSERT INTO feedback_fts(feedback_fts, rowid, text) VALUES ('delete', old.id, old.text); "
     "INSERT INTO feedback_fts(rowid, text) VALUES (new.id, new.text); END",
     "INSERT INTO feedback_fts(feedback_fts) VALUES ('rebuild')",
+)
+
+
+# PostgreSQL's full-text search: German stemming on words without diacritics (unaccent, a trusted
+# extension the database owner may create), and a GIN index on exactly the expression that
+# admin.inbox.search_condition queries.
+POSTGRES_FULL_TEXT = (
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE TEXT SEARCH CONFIGURATION krm_german (COPY = pg_catalog.german)",
+    "ALTER TEXT SEARCH CONFIGURATION krm_german ALTER MAPPING FOR hword, hword_part, word "
+    "WITH unaccent, german_stem",
+    "CREATE INDEX ix_feedback_text_search ON feedback "
+    "USING gin (to_tsvector('krm_german'::regconfig, text))",
 )
 
 
@@ -236,10 +253,15 @@ def _set_deadlines_of_existing_feedback() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER feedback_fts_{name}")
         op.execute("DROP TABLE feedback_fts")
+    elif dialect == "postgresql":
+        op.execute("DROP INDEX ix_feedback_text_search")
+        op.execute("DROP TEXT SEARCH CONFIGURATION krm_german")
+        op.execute("DROP EXTENSION IF EXISTS unaccent")
     with op.batch_alter_table("feedback", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_feedback_team_id_team"), type_="foreignkey")
         batch_op.drop_index("ix_feedback_updated_at")
