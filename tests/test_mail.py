@@ -27,6 +27,7 @@ from portal.mailer import Mail, MailConfig, build_message, valid_address
 from portal.outbox import OutboxMessage, Sender, send_due
 from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Channel, MailKind, MailStatus, Status
+from tests.servers import self_signed_certificate
 
 SENDER = "krm@jobcenter-musterstadt.example"
 OFFICERS = ["krm@jobcenter-musterstadt.example", "vertretung@jobcenter-musterstadt.example"]
@@ -546,45 +547,6 @@ def test_the_form_cannot_flood_a_mailbox_with_acknowledgements(app, smtp):
     with app.app_context():
         assert db.session.query(Feedback).count() == 5  # every word is kept all the same
     assert all(row.status == MailStatus.SENT for row in stored)
-
-
-def self_signed_certificate(folder):
-    """A certificate for 127.0.0.1, made for this test (the client trusts it via MAIL_CA_FILE)."""
-    x509 = pytest.importorskip("cryptography.x509")
-    import ipaddress
-
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "server.pem", folder / "server.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
 
 
 def test_starttls_and_login_before_anything_is_sent(make_app, tmp_path):

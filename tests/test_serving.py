@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import ipaddress
 import json
 import os
 import re
@@ -13,7 +12,6 @@ import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -113,43 +111,6 @@ def test_two_collectors_share_one_redis_and_a_clients_limit_holds_across_them(
 NGINX = shutil.which("nginx")
 
 
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, as nginx wants them (PEM files)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert, private = folder / "cert.pem", folder / "key.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert, private
-
-
 def deploy_md_nginx(tmp: Path, *, https: int, http: int, upstream: int, cert: Path, key: Path):
     """The nginx configuration of docs/deploy.md, with the test's folders, ports and certificate."""
     site_conf, proxy_conf = re.findall(
@@ -197,7 +158,7 @@ def test_the_example_of_deploy_md_serves_site_collector_and_admin_over_tls(make_
     freeze_site(
         {"DATABASE_URL": app.config["DATABASE_URL"], "PUBLIC_BASE_URL": base_url}, tmp_path / "site"
     )
-    cert, key = self_signed_certificate(tmp_path)
+    cert, key = servers.self_signed_certificate(tmp_path)
     conf = deploy_md_nginx(
         tmp_path, https=https, http=plain_port, upstream=upstream, cert=cert, key=key
     )
