@@ -12,7 +12,7 @@ import glob
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
@@ -96,7 +96,8 @@ def _run_pg(tool: str, url: URL, *arguments: str) -> None:
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     target = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-    done = subprocess.run(  # noqa: S603 - an argument list from our own settings, no shell
+    # An argument list from our own settings, never through a shell.
+    done = subprocess.run(  # noqa: S603  # nosec B603
         [_pg_tool(tool), f"--dbname={target}", *arguments],
         env=env,
         capture_output=True,

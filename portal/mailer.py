@@ -243,7 +243,8 @@ class SmtpConnection:
         return self
 
     def send(self, message: EmailMessage) -> None:
-        assert self.smtp is not None
+        if self.smtp is None:
+            raise RuntimeError("send() is only possible inside the connection's with block")
         try:
             refused = self.smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
