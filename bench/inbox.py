@@ -45,8 +45,10 @@ def sqlite_database(rows: int) -> str:
     """A migrated SQLite database with ``rows`` feedback rows, built once and reused."""
     DATA.mkdir(exist_ok=True)
     path = DATA / f"inbox-{rows}.sqlite3"
+    partial = path.with_suffix(".partial")
+    while not path.exists() and partial.exists() and time.time() - partial.stat().st_mtime < 300:
+        time.sleep(10)  # another run is seeding it right now
     if not path.exists():
-        partial = path.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         _seeded(f"sqlite:///{partial}", rows)
         partial.rename(path)
