@@ -45,10 +45,16 @@ audit: $(VENV)/.installed-test
 	$(BIN)/bandit -c pyproject.toml -q -r portal cards admin
 	$(BIN)/python .ci/audit_dependencies.py
 
-# Benchmarks print tables; they are never timed assertions in tests. BENCH_ROWS=100000 for a quick run.
-BENCH_ROWS ?= 1000000
+# Benchmarks print a table and write docs/performance.md; they are never timed assertions in tests.
+# `make bench BENCH_ROWS=100000` for a quick run; `make bench BENCH_PARTS=inbox` for one part.
+# The load generator is wrk (Debian package), installed here when missing and we are root.
+export BENCH_ROWS ?= 1000000
+BENCH_PARTS ?=
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.inbox $(BENCH_ROWS)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends wrk >/dev/null; } || \
+		{ echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python -m bench $(BENCH_PARTS)
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

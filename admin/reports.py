@@ -9,11 +9,11 @@ calendar spans in Europe/Berlin, turned into UTC bounds, so the year filter uses
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from admin.inbox import overdue_condition
 from admin.models import Concern, Topic
@@ -194,33 +194,48 @@ class Reactions:
         return share(self.closed_in_time, self.judged)
 
 
-def reactions(session: Session, period: Period, now: datetime) -> Reactions:
+def reaction_counts(
+    session: Session, period: Period, now: datetime
+) -> tuple[Reactions, dict[Channel, int], dict[Channel, dict[int, int]]]:
+    """The period's totals, its reactions per channel and its ratings 1–5 per channel, in one scan.
+
+    Grouped by channel and rating, so the year's rows are read once, from its range of the report
+    index. Whether a reaction has Anliegen comes from an outer join on its first one (positions
+    run 1..n), which PostgreSQL hashes; a correlated ``EXISTS`` was a probe per row.
+    """
     done = Feedback.status == Status.DONE
     is_open = Feedback.status.in_(OPEN_STATUSES)
-    no_concern = ~exists().where(Concern.feedback_id == Feedback.id)
+    first = aliased(Concern)
 
     def total(condition: ColumnElement[bool]):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = session.execute(
+    query = (
         select(
+            Feedback.channel,
+            Feedback.rating,
             func.count(),
             total(Feedback.ombudsstelle.is_(True)),
             total(and_(done, Feedback.closed_at <= Feedback.close_by)),
             total(and_(done, Feedback.closed_at > Feedback.close_by)),
             total(and_(is_open, Feedback.close_by < now)),
             total(and_(is_open, Feedback.close_by >= now)),
-            total(no_concern),
-        ).where(*counted(period))
-    ).one()
-    return Reactions(*(int(value or 0) for value in row))
-
-
-def by_channel(session: Session, period: Period) -> dict[Channel, int]:
-    query = (
-        select(Feedback.channel, func.count()).where(*counted(period)).group_by(Feedback.channel)
+            total(first.id.is_(None)),
+        )
+        .select_from(Feedback)
+        .outerjoin(first, and_(first.feedback_id == Feedback.id, first.position == 1))
+        .where(*counted(period))
+        .group_by(Feedback.channel, Feedback.rating)
     )
-    return {Channel(channel): count for channel, count in session.execute(query)}
+    sums = [0] * len(fields(Reactions))
+    channels: dict[Channel, int] = defaultdict(int)
+    distribution: dict[Channel, dict[int, int]] = defaultdict(dict)
+    for channel, rating, *counts in session.execute(query):
+        channels[Channel(channel)] += counts[0]
+        if rating is not None:
+            distribution[Channel(channel)][int(rating)] = counts[0]
+        sums = [before + int(value or 0) for before, value in zip(sums, counts, strict=True)]
+    return Reactions(*sums), dict(channels), dict(distribution)
 
 
 @dataclass(frozen=True)
@@ -266,22 +281,6 @@ def tally(cells: list[ConcernCell], key, where=lambda cell: True) -> dict:
     return dict(totals)
 
 
-def ratings(session: Session, period: Period) -> dict[Channel, dict[int, int]]:
-    """How often each rating 1–5 was given, per channel (Google reviews: soziale Medien).
-
-    Grouped by channel rather than filtered, so the year's range stays the index's one way in.
-    """
-    query = (
-        select(Feedback.channel, Feedback.rating, func.count())
-        .where(*counted(period), Feedback.rating.is_not(None))
-        .group_by(Feedback.channel, Feedback.rating)
-    )
-    distribution: dict[Channel, dict[int, int]] = defaultdict(dict)
-    for channel, rating, count in session.execute(query):
-        distribution[Channel(channel)][int(rating)] = count
-    return dict(distribution)
-
-
 def average(distribution: dict[int, int]) -> float | None:
     n = sum(distribution.values())
     return sum(stars * count for stars, count in distribution.items()) / n if n else None
@@ -324,11 +323,12 @@ class _Year:
 
 def _year(session: Session, year: int, now: datetime) -> _Year:
     period = year_period(year)
+    reactions, channels, ratings = reaction_counts(session, period, now)
     return _Year(
-        reactions=reactions(session, period, now),
-        channels=by_channel(session, period),
+        reactions=reactions,
+        channels=channels,
         cells=concern_cells(session, period),
-        google=ratings(session, period).get(Channel.SOCIAL_MEDIA, {}),
+        google=ratings.get(Channel.SOCIAL_MEDIA, {}),
         surveys=survey_results(session, year),
     )
 
