@@ -28,6 +28,7 @@ MAX_SEARCH_TERMS = 12
 # The status filter's extra choice: everything still to be done (neu and in Bearbeitung).
 OPEN = "offen"
 SQLITE_MAX_ID = 2**63 - 1
+RECENT = 40  # pages' worth of the newest rows PostgreSQL searches before it asks the GIN index
 _HIGHEST_MATCHES = text(
     "SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts AND rowid < :below "
     "ORDER BY rowid DESC LIMIT :size"
@@ -196,7 +197,11 @@ def _newest_matches(
     Otherwise the window grows, and at last this is None: the caller runs the plain query.
     """
     expression = fts_query(f.q or "")
-    if not expression or f.sort != Sort.RECEIVED or session.get_bind().dialect.name != "sqlite":
+    if not expression or f.sort != Sort.RECEIVED:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        return _newest_text_matches(session, f, user, now, cursor, limit)
+    if session.get_bind().dialect.name != "sqlite":
         return None
     below = cursor.id if cursor is not None else SQLITE_MAX_ID
     for size in (4 * limit, 64 * limit):
@@ -220,6 +225,35 @@ def _newest_matches(
         if latest_below is None or latest_below <= rows[-1].received_at:
             return rows
     return None
+
+
+def _newest_text_matches(
+    session: Session, f: InboxFilter, user: User, now: datetime, cursor: Cursor | None, limit: int
+) -> list[Feedback]:
+    """Newest-first search results on PostgreSQL, exact, whatever the planner guesses.
+
+    The planner cannot estimate a prefix query, so it walks ``received_at`` backwards and
+    computes ``to_tsvector`` for every row until a page is full: fast for a frequent word,
+    seconds for a word nobody used. So first only the newest rows (beyond the cursor) are
+    searched; a full page from them is the answer, as every other match is older. Otherwise the
+    word is rare, and its matches come from the GIN index (a materialised CTE, so it is not
+    walked in time order) and are sorted.
+    """
+    query = _query(session, f, user, now)
+    key = Feedback.received_at
+    newest = select(key).order_by(key.desc(), Feedback.id.desc()).limit(RECENT * limit)
+    if cursor is not None:
+        newest = newest.where(_beyond(key, True, cursor))
+    oldest_of_newest = select(func.min(newest.subquery().c.received_at)).scalar_subquery()
+    rows = _fetch(session, query.where(key >= oldest_of_newest), key, True, cursor, limit)
+    if len(rows) == limit:
+        return rows
+    found = select(Feedback.id, key).where(*visible_to(user), *conditions(session, f, now))
+    if cursor is not None:
+        found = found.where(_beyond(key, True, cursor))
+    matches = found.cte("matches").prefix_with("MATERIALIZED")
+    top = select(matches.c.id).order_by(matches.c.received_at.desc(), matches.c.id.desc())
+    return _fetch(session, query.where(Feedback.id.in_(top.limit(limit))), key, True, None, limit)
 
 
 def _cursor(row: Feedback, key) -> Cursor:
