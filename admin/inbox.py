@@ -200,7 +200,7 @@ def _newest_matches(
     if not expression or f.sort != Sort.RECEIVED:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        return _newest_text_matches(session, f, user, now, cursor, limit)
+        return _newest_text_matches(session, f, user, now, cursor, limit) if tsquery(f.q) else None
     if session.get_bind().dialect.name != "sqlite":
         return None
     below = cursor.id if cursor is not None else SQLITE_MAX_ID
@@ -241,11 +241,17 @@ def _newest_text_matches(
     """
     query = _query(session, f, user, now)
     key = Feedback.received_at
+    # Not the index's expression (`|| ''`), so the planner cannot swap the bounded walk through
+    # the newest rows for a GIN scan of all matches (it misjudges how many there are).
+    per_row = "to_tsvector('krm_german'::regconfig, feedback.text || '') @@ "
+    per_row += "to_tsquery('krm_german'::regconfig, :tsquery)"
+    recent = _query(session, replace(f, q=None), user, now)
+    recent = recent.where(text(per_row).bindparams(tsquery=tsquery(f.q or "")))
     newest = select(key).order_by(key.desc(), Feedback.id.desc()).limit(RECENT * limit)
     if cursor is not None:
         newest = newest.where(_beyond(key, True, cursor))
     oldest_of_newest = select(func.min(newest.subquery().c.received_at)).scalar_subquery()
-    rows = _fetch(session, query.where(key >= oldest_of_newest), key, True, cursor, limit)
+    rows = _fetch(session, recent.where(key >= oldest_of_newest), key, True, cursor, limit)
     if len(rows) == limit:
         return rows
     found = select(Feedback.id, key).where(*visible_to(user), *conditions(session, f, now))
