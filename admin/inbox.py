@@ -9,7 +9,7 @@ list, so page 1,000 is as fast as page 1.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -27,6 +27,15 @@ PAGE_SIZE = 50
 MAX_SEARCH_TERMS = 12
 # The status filter's extra choice: everything still to be done (neu and in Bearbeitung).
 OPEN = "offen"
+SQLITE_MAX_ID = 2**63 - 1
+RECENT = 40  # pages' worth of the newest rows PostgreSQL searches before it asks the GIN index
+_HIGHEST_MATCHES = text(
+    "SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts AND rowid < :below "
+    "ORDER BY rowid DESC LIMIT :size"
+)
+_MATCHES_FROM = text(
+    "SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts AND rowid >= :lowest"
+)
 
 
 class Sort(StrEnum):
@@ -127,10 +136,7 @@ def inbox_page(
     limit: int = PAGE_SIZE,
 ) -> Page:
     """One page of the inbox: after the cursor ``before``, or the page preceding ``after``."""
-    query = select(Feedback).where(*visible_to(user), *conditions(session, inbox_filter, now))
-    query = query.options(
-        joinedload(Feedback.card), joinedload(Feedback.location), joinedload(Feedback.team)
-    )
+    query = _query(session, inbox_filter, user, now)
     key, descending = _sort_key(inbox_filter.sort)
     if after is not None:
         rows = _fetch(session, query, key, not descending, after, limit + 1)
@@ -138,12 +144,21 @@ def inbox_page(
             rows = rows[:limit][::-1]
             return Page(rows, _cursor(rows[-1], key), _cursor(rows[0], key))
         before = None  # back at the start: show a full first page
-    rows = _fetch(session, query, key, descending, before, limit + 1)
+    rows = _newest_matches(session, inbox_filter, user, now, before, limit + 1)
+    if rows is None:
+        rows = _fetch(session, query, key, descending, before, limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
     return Page(
         rows,
         next_cursor=_cursor(rows[-1], key) if more else None,
         prev_cursor=_cursor(rows[0], key) if before is not None and rows else None,
+    )
+
+
+def _query(session: Session, f: InboxFilter, user: User, now: datetime) -> Select:
+    query = select(Feedback).where(*visible_to(user), *conditions(session, f, now))
+    return query.options(
+        joinedload(Feedback.card), joinedload(Feedback.location), joinedload(Feedback.team)
     )
 
 
@@ -156,13 +171,95 @@ def _sort_key(sort: Sort):
 def _fetch(session, query: Select, key, descending: bool, cursor: Cursor | None, limit: int):
     """Rows in the given direction, strictly beyond the cursor (sort key, then id)."""
     if cursor is not None:
-        if descending:
-            beyond = or_(key < cursor.key, and_(key == cursor.key, Feedback.id < cursor.id))
-        else:
-            beyond = or_(key > cursor.key, and_(key == cursor.key, Feedback.id > cursor.id))
-        query = query.where(beyond)
+        query = query.where(_beyond(key, descending, cursor))
     order = (key.desc(), Feedback.id.desc()) if descending else (key.asc(), Feedback.id.asc())
     return list(session.scalars(query.order_by(*order).limit(limit)).unique())
+
+
+def _beyond(key, descending: bool, cursor: Cursor) -> ColumnElement[bool]:
+    if descending:
+        return or_(key < cursor.key, and_(key == cursor.key, Feedback.id < cursor.id))
+    return or_(key > cursor.key, and_(key == cursor.key, Feedback.id > cursor.id))
+
+
+def _newest_matches(
+    session: Session, f: InboxFilter, user: User, now: datetime, cursor: Cursor | None, limit: int
+) -> list[Feedback] | None:
+    """Newest-first search results on SQLite from the highest matching ids only, if exact.
+
+    FTS5 hands out its matches by rowid, and ids grow with arrival, so the newest matches are
+    almost always among the highest ids: asking for those first (``ORDER BY rowid DESC LIMIT``)
+    spares fetching and sorting every match of a frequent word. Arrival is not reception,
+    though (paper cards and Google reviews are entered with an earlier ``received_at``), so a
+    window is only trusted when it is provably complete: no row below the window's lowest id
+    (and beyond the cursor) was received after the window's last row (on a tie the higher id, in
+    the window, comes first).
+    Otherwise the window grows, and at last this is None: the caller runs the plain query.
+    """
+    expression = fts_query(f.q or "")
+    if not expression or f.sort != Sort.RECEIVED:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        return _newest_text_matches(session, f, user, now, cursor, limit) if tsquery(f.q) else None
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    below = cursor.id if cursor is not None else SQLITE_MAX_ID
+    for size in (4 * limit, 64 * limit):
+        found = {"fts": expression, "below": below, "size": size}
+        ids = session.scalars(_HIGHEST_MATCHES, found).all()
+        if len(ids) < size:  # few matches left below: the plain query is as cheap
+            return None
+        lowest = ids[-1]
+        matches = _MATCHES_FROM.bindparams(fts=expression, lowest=lowest).columns(Feedback.id)
+        query = _query(session, replace(f, q=None), user, now)
+        query = query.where(Feedback.id >= lowest, Feedback.id.in_(matches))
+        rows = _fetch(session, query, Feedback.received_at, True, cursor, limit)
+        if len(rows) < limit:
+            continue
+        below_window = select(Feedback.received_at).where(Feedback.id < lowest)
+        if cursor is not None:
+            below_window = below_window.where(_beyond(Feedback.received_at, True, cursor))
+        latest_below = session.scalar(
+            below_window.order_by(Feedback.received_at.desc(), Feedback.id.desc()).limit(1)
+        )
+        if latest_below is None or latest_below <= rows[-1].received_at:
+            return rows
+    return None
+
+
+def _newest_text_matches(
+    session: Session, f: InboxFilter, user: User, now: datetime, cursor: Cursor | None, limit: int
+) -> list[Feedback]:
+    """Newest-first search results on PostgreSQL, exact, whatever the planner guesses.
+
+    The planner cannot estimate a prefix query, so it walks ``received_at`` backwards and
+    computes ``to_tsvector`` for every row until a page is full: fast for a frequent word,
+    seconds for a word nobody used. So first only the newest rows (beyond the cursor) are
+    searched; a full page from them is the answer, as every other match is older. Otherwise the
+    word is rare, and its matches come from the GIN index (a materialised CTE, so it is not
+    walked in time order) and are sorted.
+    """
+    query = _query(session, f, user, now)
+    key = Feedback.received_at
+    # Not the index's expression (`|| ''`), so the planner cannot swap the bounded walk through
+    # the newest rows for a GIN scan of all matches (it misjudges how many there are).
+    per_row = "to_tsvector('krm_german'::regconfig, feedback.text || '') @@ "
+    per_row += "to_tsquery('krm_german'::regconfig, :tsquery)"
+    recent = _query(session, replace(f, q=None), user, now)
+    recent = recent.where(text(per_row).bindparams(tsquery=tsquery(f.q or "")))
+    newest = select(key).order_by(key.desc(), Feedback.id.desc()).limit(RECENT * limit)
+    if cursor is not None:
+        newest = newest.where(_beyond(key, True, cursor))
+    oldest_of_newest = select(func.min(newest.subquery().c.received_at)).scalar_subquery()
+    rows = _fetch(session, recent.where(key >= oldest_of_newest), key, True, cursor, limit)
+    if len(rows) == limit:
+        return rows
+    found = select(Feedback.id, key).where(*visible_to(user), *conditions(session, f, now))
+    if cursor is not None:
+        found = found.where(_beyond(key, True, cursor))
+    matches = found.cte("matches").prefix_with("MATERIALIZED")
+    top = select(matches.c.id).order_by(matches.c.received_at.desc(), matches.c.id.desc())
+    return _fetch(session, query.where(Feedback.id.in_(top.limit(limit))), key, True, None, limit)
 
 
 def _cursor(row: Feedback, key) -> Cursor:

@@ -42,7 +42,9 @@ def database(rows: int) -> str:
             seed(db.session, rows, end=Week.parse(WEEK).end, days=7)
             db.engine.dispose()
         partial.rename(path)
-    return f"sqlite:///{path}"
+    url = f"sqlite:///{path}"
+    schema.upgrade(create_app(app_config(url)))  # a database kept from an older branch
+    return url
 
 
 def export(url: str, week: str, format_: str, out: Path) -> tuple[float, float]:

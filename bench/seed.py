@@ -4,7 +4,9 @@ Batches of 20,000 rows go in as one executemany on SQLite and through ``COPY …
 PostgreSQL (a multi-row INSERT there runs at a few hundred rows a second with ten indexes to keep;
 COPY is the bulk path). Two years of reactions spread over locations, channels, ratings and
 statuses, with short German texts from a small vocabulary, so full-text search and the report's
-groupings have work to do. Deterministic for a given seed.
+groupings have work to do. Ids grow with the time received, as they do when reactions arrive one
+by one, except for a few back-dated ones (paper cards, Google reviews). Deterministic for a given
+seed.
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ CHANNELS = list(Channel)
 RECENT = timedelta(days=21)
 OPEN_SHARE = {True: 0.6, False: 0.005}
 BATCH = 20_000
+# Paper cards and Google reviews: entered up to four weeks after they were received.
+BACKDATED_SHARE = 0.03
+BACKDATED = timedelta(days=28)
 
 
 def seed(session: Session, rows: int, *, end: datetime, days: int = 730, seed: int = 1) -> None:
@@ -114,12 +119,16 @@ def seed(session: Session, rows: int, *, end: datetime, days: int = 730, seed: i
     teams = _ensure(session, Team, [{"name": f"Bench-Team {i}", "active": True} for i in range(6)])
     topics = list(session.scalars(select(Topic.id)))
     next_id = (session.scalar(select(Feedback.id).order_by(Feedback.id.desc()).limit(1)) or 0) + 1
-    span = days * 86_400
+    # Ids grow with arrival: the moments are sorted, and a few entries are typed in later than
+    # they were received (paper cards from the box, imported Google reviews).
+    moments = sorted(rng.randrange(days * 86_400) for _ in range(rows))
     for first in range(0, rows, BATCH):
         feedback, concerns = [], []
         for offset in range(min(BATCH, rows - first)):
             ident = next_id + first + offset
-            received = start + timedelta(seconds=rng.randrange(span))
+            received = start + timedelta(seconds=moments[first + offset])
+            if rng.random() < BACKDATED_SHARE:
+                received -= timedelta(seconds=rng.randrange(BACKDATED.days * 86_400))
             if rng.random() < OPEN_SHARE[end - received < RECENT]:
                 status = rng.choice((Status.NEW, Status.IN_PROGRESS))
             else:

@@ -10,8 +10,8 @@ import pytest
 from conftest import login
 from sqlalchemy import event, select
 
-from admin.inbox import Cursor, fts_query, search_condition, tsquery
-from admin.models import Team
+from admin.inbox import Cursor, InboxFilter, fts_query, inbox_page, search_condition, tsquery
+from admin.models import Team, User
 from cards.services import add_cards, add_location
 from portal.db import utcnow
 from portal.extensions import db
@@ -247,6 +247,43 @@ def test_search_quotes_every_word_as_a_prefix_phrase():
     assert fts_query('Wartezeit "Büro') == '"Wartezeit"* """Büro"*'
     assert fts_query("* - ' (") == ""
     assert fts_query("NEAR( -x") == '"NEAR("* "-x"*'
+
+
+def test_search_pages_follow_the_time_received_not_the_id(app, accounts):
+    """Newest-first search reads the highest ids first on SQLite; ids out of time order too."""
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    early_id_newest = add(app, text="Wartezeit am Morgen", at=base + timedelta(hours=5))
+    in_order = [add(app, text=f"Wartezeit {n}", at=base + timedelta(minutes=n)) for n in range(30)]
+    add(app, text="Nichts davon", at=base + timedelta(hours=6))
+    back_dated = [
+        add(app, text=f"Papierkarte Wartezeit {n}", at=base - timedelta(days=n + 1))
+        for n in range(6)
+    ]
+    tied = add(app, text="Wartezeit gleichzeitig", at=base + timedelta(minutes=12))
+    with app.app_context():  # the order the office expects, sorted here in Python
+        found = db.session.execute(select(Feedback.received_at, Feedback.id)).all()
+        times = {ident: moment for moment, ident in found}
+    matching = [early_id_newest, *in_order, *back_dated, tied]
+    expected = sorted(matching, key=lambda ident: (times[ident], ident), reverse=True)
+    assert expected[0] == early_id_newest and expected[-6:] == back_dated
+    assert expected != sorted(matching, reverse=True)
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.name == "krm"))
+        seen, cursor = [], None
+        while True:
+            page = inbox_page(
+                db.session,
+                InboxFilter(q="Wartezeit"),
+                user=officer,
+                now=utcnow(),
+                before=cursor,
+                limit=3,
+            )
+            seen += [row.id for row in page.rows]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    assert seen == expected
 
 
 # --- paging ------------------------------------------------------------------------------------
