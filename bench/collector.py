@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, func, select
 from bench.common import DATA, SECRET, Figure, Section, isolate_instance, size
 from portal import create_app, schema
 from portal.feedback import Feedback
-from tests.servers import free_port, wait_for_port
+from tests.servers import free_port, stop, wait_for_port
 
 WORKERS = os.cpu_count() or 2
 GUNICORN = ["--workers", str(WORKERS), "--worker-class", "sync", "--keep-alive", "2"]
@@ -109,8 +109,7 @@ def gunicorn(app: str, env: dict[str, str], folder: Path) -> Iterator[str]:
         wait_for_port(port, process, timeout=30)
         yield f"http://127.0.0.1:{port}/submit"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process, timeout=30)
         log.close()
 
 

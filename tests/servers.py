@@ -159,12 +159,17 @@ def redis(folder: Path) -> Iterator[str]:
         wait_for_port(port, process)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 5) -> None:
+    """End a server: SIGTERM, and SIGKILL if it has not exited within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.freeze import MARKER, FreezeError, freeze_site
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from portal.vocab import Channel
+from tests import servers
 
 SUB_PATH_BASE = "https://jc.example/meinungskarte"
 PAGES = (
@@ -443,12 +444,7 @@ def test_nginx_serves_the_frozen_site_next_to_the_collector(make_app, tmp_path, 
         assert status == 404
         assert body == (site.out / "404.html").read_bytes()
     finally:
-        nginx.terminate()
-        try:
-            nginx.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            nginx.kill()
-            nginx.wait(timeout=5)
+        servers.stop(nginx)
         collector.shutdown()
         thread.join(5)
 

@@ -39,8 +39,7 @@ def gunicorn(log: Path, bind_port: int | None = None, **settings: str) -> Iterat
         servers.wait_for_port(port, process, timeout=60)
         yield port
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        servers.stop(process, timeout=30)
 
 
 def request(port: int, method: str, path: str, form: dict | None = None, **headers: str):
@@ -212,8 +211,7 @@ def test_the_example_of_deploy_md_serves_site_collector_and_admin_over_tls(make_
             assert redirect.headers["Location"] == "https://127.0.0.1/feedback/"
             plain.close()
         finally:
-            nginx.terminate()
-            nginx.wait(timeout=10)
+            servers.stop(nginx, timeout=10)
 
     assert [f.text for f in stored_feedback(app)] == ["Über nginx gesendet."]
     access = (tmp_path / "meinungskarte.access.log").read_text()
