@@ -16,13 +16,14 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MODEL_MODULES = (
     "cards.models",
     "portal.feedback",
-    "admin.models",
-    "admin.surveys",
-    "admin.export_models",
-    "admin.google_models",
+    "admin.accounts.models",
+    "admin.inbox.models",
+    "admin.surveys.models",
+    "admin.export.models",
+    "admin.google.models",
     "portal.audit",
-    "portal.mail_texts",
-    "portal.outbox",
+    "portal.mail.texts",
+    "portal.mail.outbox",
 )
 
 # What the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow

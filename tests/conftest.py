@@ -252,9 +252,9 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def accounts(app):
     """Two teams and a user of every role: krm, team (Team 3), read; all with PASSWORD."""
-    from admin.accounts import add_user
-    from admin.models import Team
-    from admin.topics import add_named
+    from admin.accounts.models import Team
+    from admin.accounts.service import add_user
+    from admin.topics.service import add_named
     from portal.db import utcnow
     from portal.vocab import Role
 
@@ -303,12 +303,12 @@ def load_demo_site(app, tmp_path: Path) -> dict:
     """
     import json
 
-    from admin.google_models import GoogleReview
-    from admin.google_replies import Actor, add_template
-    from admin.google_sync import SyncContext, import_takeout
-    from admin.models import Topic
+    from admin import demo
+    from admin.google.models import GoogleReview
+    from admin.google.replies import Actor, add_template
+    from admin.google.sync import SyncContext, import_takeout
+    from admin.inbox.models import Topic
     from cards.models import Card
-    from portal import demo
     from portal.db import utcnow
 
     takeout = tmp_path / "reviews.json"

@@ -125,7 +125,7 @@ def test_logins_are_throttled_per_account_and_per_client(make_app):
     app = make_app(
         RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_LIMITS="3 per minute", LOGIN_LIMITS="5 per minute"
     )
-    from admin.accounts import add_user
+    from admin.accounts.service import add_user
 
     with app.app_context():
         add_user(db.session, "krm", PASSWORD, Role.KRM, actor="t", now=utcnow())
@@ -149,7 +149,7 @@ def test_logins_are_throttled_per_account_and_per_client(make_app):
 
 def test_a_successful_sign_in_does_not_count_against_the_limits(make_app):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_LIMITS="2 per minute")
-    from admin.accounts import add_user
+    from admin.accounts.service import add_user
 
     with app.app_context():
         add_user(db.session, "krm", PASSWORD, Role.KRM, actor="t", now=utcnow())
@@ -174,7 +174,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path, migrated_database)
     app = create_app(
         {"SECRET_KEY": "p" * 40, "DATABASE_URL": f"sqlite:///{database}", "TESTING": True}
     )
-    from admin.accounts import add_user
+    from admin.accounts.service import add_user
 
     with app.app_context():
         add_user(db.session, "krm", PASSWORD, Role.KRM, actor="t", now=utcnow())

@@ -12,11 +12,12 @@ from conftest import csrf_token, login
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from admin.export import ExportError, Week, neutralise, run_export
-from admin.export_layout import DEFAULT_LAYOUT, FIELDS
-from admin.export_models import ExportColumn, ExportRun
-from admin.models import Concern, Team, Topic
-from admin.surveys import SurveyResult
+from admin.accounts.models import Team
+from admin.export.layout import DEFAULT_LAYOUT, FIELDS
+from admin.export.models import ExportColumn, ExportRun
+from admin.export.service import ExportError, Week, neutralise, run_export
+from admin.inbox.models import Concern, Topic
+from admin.surveys.models import SurveyResult
 from cards.services import add_cards, add_location
 from portal.audit import AuditEvent
 from portal.db import utcnow

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from conftest import csrf_token, load_demo_site
 
-from portal.demo import DEMO_PASSWORD
+from admin.demo import DEMO_PASSWORD
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 INLINE = re.compile(r"<script|<style|<[a-z][^>]*\s(?:style|on[a-z]+)\s*=", re.IGNORECASE)

@@ -10,8 +10,8 @@ import pytest
 from conftest import login
 from sqlalchemy import event, select
 
-from admin.inbox import Cursor, InboxFilter, fts_query, inbox_page, search_condition, tsquery
-from admin.models import Team, User
+from admin.accounts.models import Team, User
+from admin.inbox.query import Cursor, InboxFilter, fts_query, inbox_page, search_condition, tsquery
 from cards.services import add_cards, add_location
 from portal.db import utcnow
 from portal.extensions import db

@@ -18,13 +18,13 @@ from aiosmtpd.controller import Controller
 from conftest import PASSWORD, csrf_token, login
 from sqlalchemy import select
 
-from admin.mail import queue_interim
+from admin.mail.service import queue_interim
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.feedback import Feedback
-from portal.mail_texts import DEFAULTS, PLACEHOLDERS, default_texts, save_template, texts_problem
-from portal.mailer import Mail, MailConfig, build_message, valid_address
-from portal.outbox import OutboxMessage, Sender, send_due
+from portal.mail.outbox import OutboxMessage, Sender, send_due
+from portal.mail.smtp import Mail, MailConfig, build_message, valid_address
+from portal.mail.texts import DEFAULTS, PLACEHOLDERS, default_texts, save_template, texts_problem
 from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Channel, MailKind, MailStatus, Status
 from tests.servers import self_signed_certificate
@@ -183,7 +183,7 @@ def test_no_acknowledgement_without_email_or_consent(app, smtp):
 
 
 def test_without_mail_settings_nothing_is_queued_and_the_admin_area_says_so(make_app):
-    from admin.accounts import add_user
+    from admin.accounts.service import add_user
     from portal.vocab import Role
 
     app = make_app()
@@ -462,8 +462,8 @@ def test_officer_is_reminded_and_sends_the_interim_reply_in_one_step(app, smtp, 
 def test_interim_reply_needs_an_email_and_an_open_entry(app, accounts):
     post_feedback(app.test_client(), email=None)
     with app.app_context():
-        from admin.mail import MailActionError
-        from admin.models import User
+        from admin.accounts.models import User
+        from admin.mail.service import MailActionError
 
         feedback = db.session.scalars(select(Feedback)).one()
         user = db.session.scalars(select(User).where(User.name == "krm")).one()
@@ -597,7 +597,7 @@ def test_officer_sends_now_discards_and_finds_it_in_the_protokoll(make_app):
     post_feedback(app.test_client())
     client = app.test_client()
     with app.app_context():
-        from admin.accounts import add_user
+        from admin.accounts.service import add_user
         from portal.vocab import Role
 
         add_user(db.session, "chefin", PASSWORD, Role.KRM, actor="test", now=datetime.now(UTC))
@@ -619,7 +619,7 @@ def test_officer_sends_now_discards_and_finds_it_in_the_protokoll(make_app):
 
 
 def test_retention_helpers_remove_finished_messages_and_those_of_purged_entries(app, smtp):
-    from portal.outbox import forget_feedback, purge_outbox
+    from portal.mail.outbox import forget_feedback, purge_outbox
 
     client = app.test_client()
     post_feedback(client)  # sent

@@ -15,8 +15,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, insert, select
 
-from admin.models import Concern, Topic
-from admin.reports import (
+from admin.inbox.models import Concern, Topic
+from admin.reports.figures import (
     DECIMAL,
     PERCENT,
     Row,
@@ -26,7 +26,7 @@ from admin.reports import (
     default_year,
     year_period,
 )
-from admin.surveys import SurveyResult
+from admin.surveys.models import SurveyResult
 from cards.models import Location
 from portal.extensions import db
 from portal.feedback import Feedback

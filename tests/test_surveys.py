@@ -10,8 +10,8 @@ from conftest import csrf_token
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from admin.survey_import import SurveyFileError, import_survey_file, read_survey_file
-from admin.surveys import SurveyResult
+from admin.surveys.importer import SurveyFileError, import_survey_file, read_survey_file
+from admin.surveys.models import SurveyResult
 from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db

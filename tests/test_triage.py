@@ -9,8 +9,9 @@ import pytest
 from conftest import csrf_token, login
 from sqlalchemy import select
 
-from admin.models import Concern, Team, Topic, User
-from admin.triage import (
+from admin.accounts.models import Team, User
+from admin.inbox.models import Concern, Topic
+from admin.inbox.triage import (
     ConcernInput,
     EntryChanges,
     TriageError,

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from portal.db import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import DEFAULT_LANGUAGE, use_language
-from portal.outbox import send_after_response
+from portal.mail.outbox import send_after_response
 from portal.public import bp
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
