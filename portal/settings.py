@@ -91,8 +91,12 @@ DEFAULTS: dict[str, Any] = {
     # Admin sessions end after this much idle time, and in any case after a working day.
     "ADMIN_IDLE_MINUTES": 60,
     "ADMIN_SESSION_HOURS": 10,
+    # Failed sign-ins: per client and, from unknown browsers, per account; a browser with a valid
+    # device cookie for the account is judged on its own failures only (admin/devices.py).
     "LOGIN_LIMITS": "10 per 10 minutes",
     "LOGIN_ACCOUNT_LIMITS": "5 per 10 minutes",
+    "LOGIN_DEVICE_LIMITS": "5 per 10 minutes",
+    "LOGIN_DEVICE_DAYS": 180,  # a device cookie lasts this long after the last sign-in
     # Print sheets: the size of one card (A6, A5 or A4), laid out on A4 pages.
     "CARD_SIZE": "A6",
     # Print sheets in a second language: the folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import math
+import time
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -21,6 +20,15 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from admin.access import anyone, requires, start_session
+from admin.accounts.devices import (
+    client_limits,
+    is_trusted,
+    login_key,
+    login_limits,
+    refused,
+    remember_device,
+    throttle_message,
+)
 from admin.accounts.service import authenticate
 from portal.audit import record
 from portal.db import utcnow
@@ -39,27 +47,10 @@ class LoginForm(FlaskForm):
     )
 
 
-def account_key() -> str:
-    """Throttle per account too, keyed without storing the name in clear text."""
-    name = (request.form.get("name") or "").strip().lower()
-    secret = current_app.config["SECRET_KEY"].encode()
-    return "account:" + hmac.new(secret, name.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def failed(response) -> bool:
-    """Only failed attempts count against the login limits."""
-    return response.status_code != 303
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @anyone
-@limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], methods=["POST"], deduct_when=failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_LIMITS"],
-    key_func=account_key,
-    methods=["POST"],
-    deduct_when=failed,
-)
+@limiter.limit(client_limits, methods=["POST"], deduct_when=refused, exempt_when=is_trusted)
+@limiter.limit(login_limits, key_func=login_key, methods=["POST"], deduct_when=refused)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -69,11 +60,23 @@ def login():
             record(db.session, at=now, actor=user.name, actor_id=user.id, action="signed in")
             db.session.commit()
             start_session(user)
-            return redirect(_safe_next() or home_url(user), code=303)
+            response = redirect(_safe_next() or home_url(user), code=303)
+            remember_device(response, user)
+            return response
         record(db.session, at=now, actor=form.name.data[:80], action="sign-in failed")
         db.session.commit()
         form.password.errors.append("Name oder Passwort ist falsch.")
     return render_template("admin/accounts/login.html", form=form), 401 if form.errors else 200
+
+
+@bp.errorhandler(429)
+def throttled(_error):
+    """The login form again, with the name kept and a calm word on how long to wait."""
+    limit = limiter.current_limit
+    seconds = max(1, math.ceil(limit.window[0] - time.time())) if limit else 60
+    message = throttle_message(limit.key if limit else "", seconds)
+    page = render_template("admin/accounts/login.html", form=LoginForm(), throttled=message)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.post("/logout")
