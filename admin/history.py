@@ -82,6 +82,7 @@ FIELD_WORDS = {
     "rows": "Zeilen",
     "replaced": "ersetzt",
     "removed": "entfernt",
+    "changed": "neu oder geändert",
     "entries": "Einträge",
     "texts": "Texte",
     "contacts": "Kontaktdaten",
