@@ -395,10 +395,10 @@ def write_survey_csv(
     week: Week,
     out: IO[bytes],
     *,
-    run: ExportRun | None = None,
-    actor: str = "",
+    actor: str,
     actor_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
+    run: ExportRun | None = None,
 ) -> int:
     """The Kundenbefragung sheet as its own CSV (a CSV file holds one table), and logged.
 
