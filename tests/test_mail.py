@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from admin.mail.service import queue_interim
 from portal.audit import AuditEvent
+from portal.deadlines import BERLIN
 from portal.extensions import db
 from portal.feedback import Feedback
 from portal.mail.outbox import OutboxMessage, Sender, send_due
@@ -457,6 +458,45 @@ def test_officer_is_reminded_and_sends_the_interim_reply_in_one_step(app, smtp, 
     page = client.get(f"/admin/entries/{feedback.id}").get_data(as_text=True)
     assert "Zwischennachricht fällig" not in page
     assert "Zwischennachricht per E-Mail gesendet" in page
+
+
+def test_the_interim_reply_date_is_checked_and_becomes_the_closing_deadline(app, smtp, accounts):
+    post_feedback(app.test_client(), lang="de")
+    feedback = only_feedback(app)
+    original = feedback.close_by.astimezone(BERLIN).date()
+    client = app.test_client()
+    login(client, "krm")
+    page = client.get(f"/admin/entries/{feedback.id}").get_data(as_text=True)
+    assert (
+        f"Das Datum wird die neue Abschlussfrist des Eintrags (bisher {original:%d.%m.%Y})" in page
+    )
+
+    token = csrf_token(client, f"/admin/entries/{feedback.id}")
+    reason = "Wir warten auf eine Stellungnahme des Fachbereichs."
+    today = datetime.now(BERLIN).date()
+    for refused_day in (today - timedelta(days=3), today):
+        refused = client.post(
+            f"/admin/entries/{feedback.id}/interim",
+            data={"reason": reason, "until": refused_day.isoformat(), "csrf_token": token},
+        )
+        assert refused.status_code == 422
+        html = refused.get_data(as_text=True)
+        assert "Das voraussichtliche Datum muss nach heute liegen." in html
+        assert f">{reason}</textarea>" in html and f'value="{refused_day.isoformat()}"' in html
+    assert only_feedback(app).close_by == feedback.close_by
+
+    until = original + timedelta(days=10)
+    with client.post(
+        f"/admin/entries/{feedback.id}/interim",
+        data={"reason": reason, "until": until.isoformat(), "csrf_token": token},
+    ) as response:
+        assert response.status_code == 303
+    text, _html = plain_and_html(smtp.recorder.messages[-1])
+    assert f"voraussichtlich bis zum {until.day}. " in text and str(until.year) in text
+    assert only_feedback(app).close_by.astimezone(BERLIN).date() == until
+    page = client.get(f"/admin/entries/{feedback.id}").get_data(as_text=True)
+    assert f"Abschluss bis</dt><dd>{until:%d.%m.%Y}</dd>" in page
+    assert f"Abschlussfrist: {original:%d.%m.%Y} → {until:%d.%m.%Y}" in page
 
 
 def test_interim_reply_needs_an_email_and_an_open_entry(app, accounts):

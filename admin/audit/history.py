@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from portal.audit import AuditEvent
@@ -82,6 +82,7 @@ FIELD_WORDS = {
     "rows": "Zeilen",
     "replaced": "ersetzt",
     "removed": "entfernt",
+    "changed": "neu oder geändert",
     "entries": "Einträge",
     "texts": "Texte",
     "contacts": "Kontaktdaten",
@@ -93,6 +94,8 @@ FIELD_WORDS = {
     "reason": "Grund",
     "grund": "Grund",
     "until": "Antwort voraussichtlich bis",
+    "close_by": "Abschlussfrist",
+    "close_by_kept": "Abschlussfrist nicht verschoben, schon abgelaufen am",
     "datum": "Antwort voraussichtlich bis",
     "subject": "Betreff",
     "body": "Text",
@@ -174,6 +177,11 @@ def _words(name: str, value: Any) -> str:
         return "; ".join(_concern_text(item) for item in value)
     if isinstance(value, list):
         return ", ".join(map(str, value))
+    if name in ("until", "close_by", "close_by_kept"):
+        try:
+            return f"{date.fromisoformat(value):%d.%m.%Y}"
+        except (TypeError, ValueError):
+            return str(value)
     if name.endswith("_at") or name == "cutoff":
         try:
             return local_time(datetime.fromisoformat(value))

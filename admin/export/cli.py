@@ -59,7 +59,7 @@ def export_command(
         surveys = None
         if surveys_out:
             with surveys_out.open("wb") as file:
-                surveys = write_survey_csv(db.session, chosen, file)
+                surveys = write_survey_csv(db.session, chosen, file, actor=ACTOR, now=now, run=run)
     except OSError as error:
         raise click.ClickException(f"Cannot write {error.filename}: {error.strerror}") from error
     db.session.commit()

@@ -36,3 +36,6 @@ class ExportRun(Base):
     format: Mapped[str] = mapped_column(String(8))  # xlsx or csv
     rows: Mapped[int]
     changed_only: Mapped[bool] = mapped_column(default=False)
+    # Kundenbefragung results the export carried (XLSX sheet or survey CSV); None: none (a CSV
+    # of reactions only). The next survey sheet holds what changed since the last such export.
+    surveys: Mapped[int | None]

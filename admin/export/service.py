@@ -19,7 +19,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from admin.accounts.models import Team
@@ -33,6 +33,8 @@ from portal.feedback import Feedback
 from portal.vocab import AREA_REGISTER_LABELS, Status
 
 FORMATS = ("xlsx", "csv")
+SURVEY_CSV = "kb-csv"  # the log's format of a survey CSV downloaded on its own
+FORMAT_LABELS = {"xlsx": "XLSX", "csv": "CSV", SURVEY_CSV: "CSV (nur Kundenbefragung)"}
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -104,17 +106,6 @@ class Week:
     def label(self) -> str:
         sunday = self.monday + timedelta(days=6)
         return f"KW {self.number}/{self.year} ({self.monday:%d.%m.} – {sunday:%d.%m.%Y})"
-
-    def survey_periods(self) -> tuple[str, ...]:
-        """The survey periods this week belongs to, by its Thursday (as ISO does for years)."""
-        thursday = self.monday + timedelta(days=3)
-        year, month = thursday.year, thursday.month
-        return (
-            str(year),
-            f"{year}-H{1 if month <= 6 else 2}",
-            f"{year}-Q{(month - 1) // 3 + 1}",
-            f"{year}-{month:02d}",
-        )
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -238,15 +229,40 @@ def export_rows(
         yield values
 
 
-def survey_rows(session: Session, week: Week) -> Iterator[tuple[Any, ...]]:
-    """The Kundenbefragung results of the week's year, half-year, quarter and month."""
-    query = (
-        select(SurveyResult)
-        .where(SurveyResult.period.in_(week.survey_periods()))
-        .order_by(SurveyResult.period, SurveyResult.location, SurveyResult.indicator)
+def surveys_since(session: Session) -> datetime | None:
+    """When survey results were last handed out (an XLSX export or a survey CSV); None: never."""
+    return session.scalar(select(func.max(ExportRun.at)).where(ExportRun.surveys.isnot(None)))
+
+
+def _last_month(period: str) -> tuple[int, int]:
+    """The year and last month of a period: 2026 and 2026-H2 end in (2026, 12), 2026-Q1 in 3."""
+    year, _, part = period.partition("-")
+    try:
+        if not part:
+            return int(year), 12
+        if part[0] in "HQ":
+            return int(year), (6 if part[0] == "H" else 3) * int(part[1:])
+        return int(year), int(part)
+    except ValueError:
+        return 0, 0
+
+
+def survey_rows(session: Session, since: datetime | None) -> list[tuple[Any, ...]]:
+    """The Kundenbefragung sheet: results changed since ``since`` (all results without it), and
+    always those of each Dienststelle's and Merkmal's latest period (the one ending last).
+
+    Survey results are a few hundred rows, so they are read whole and chosen here.
+    """
+    query = select(SurveyResult).order_by(
+        SurveyResult.period, SurveyResult.location, SurveyResult.indicator
     )
-    for result in session.scalars(query):
-        yield (
+    results = list(session.scalars(query))
+    latest: dict[tuple[str, str], tuple[int, int]] = {}
+    for result in results:
+        key = (result.location, result.indicator.casefold())
+        latest[key] = max(latest.get(key, (0, 0)), _last_month(result.period))
+    return [
+        (
             result.period,
             result.location,
             result.indicator,
@@ -254,6 +270,11 @@ def survey_rows(session: Session, week: Week) -> Iterator[tuple[Any, ...]]:
             result.scale,
             result.respondents,
         )
+        for result in results
+        if since is None
+        or result.changed_at >= since
+        or _last_month(result.period) == latest[(result.location, result.indicator.casefold())]
+    ]
 
 
 # --- the writers -------------------------------------------------------------------------------
@@ -349,10 +370,12 @@ def run_export(
     layout = current_layout(session)
     header = [column.header for column in layout]
     rows = _ordered(export_rows(session, week, since=since), layout)
+    surveys = None
     if format == "csv":
         count = write_csv(out, header, rows)
     else:
-        count = write_xlsx(out, header, rows, survey_rows(session, week))
+        surveys = survey_rows(session, surveys_since(session))
+        count = write_xlsx(out, header, rows, surveys)
     run = ExportRun(
         at=now,
         actor=actor,
@@ -361,15 +384,38 @@ def run_export(
         format=format,
         rows=count,
         changed_only=changed_only,
+        surveys=None if surveys is None else len(surveys),
     )
     session.add(run)
     session.flush()
     return run
 
 
-def write_survey_csv(session: Session, week: Week, out: IO[bytes]) -> int:
-    """The Kundenbefragung of the week as its own CSV (a CSV file holds one table)."""
-    return write_csv(out, SURVEY_HEADER, survey_rows(session, week))
+def write_survey_csv(
+    session: Session,
+    week: Week,
+    out: IO[bytes],
+    *,
+    actor: str,
+    actor_id: int | None = None,
+    now: datetime,
+    run: ExportRun | None = None,
+) -> int:
+    """The Kundenbefragung sheet as its own CSV (a CSV file holds one table), and logged.
+
+    With ``run`` (the reactions CSV it goes with, as ``krm export --surveys-out``) the count is
+    written to that run; without, the download is its own run of the week, format ``kb-csv``.
+    Either way the next survey sheet starts from it.
+    """
+    count = write_csv(out, SURVEY_HEADER, survey_rows(session, surveys_since(session)))
+    if run is None:
+        run = ExportRun(
+            at=now, actor=actor, actor_id=actor_id, week=str(week), format=SURVEY_CSV, rows=0
+        )
+        session.add(run)
+    run.surveys = count
+    session.flush()
+    return count
 
 
 def recent_runs(session: Session, limit: int = 20) -> list[ExportRun]:

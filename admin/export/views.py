@@ -21,12 +21,14 @@ from admin.export.layout import (
     save_layout,
 )
 from admin.export.service import (
+    FORMAT_LABELS,
     MEDIA_TYPES,
     ExportError,
     Week,
     filename,
     recent_runs,
     run_export,
+    surveys_since,
     write_survey_csv,
 )
 from admin.forms import error_summary, single_line
@@ -39,7 +41,7 @@ bp = Blueprint("export", __name__, url_prefix="/export")
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"local_time": local_time}
+    return {"local_time": local_time, "format_labels": FORMAT_LABELS}
 
 
 class ExportForm(FlaskForm):
@@ -167,7 +169,8 @@ def surveys_csv():
     except ExportError:
         week = Week.last_complete(utcnow())
     out = tempfile.TemporaryFile()  # noqa: SIM115
-    write_survey_csv(db.session, week, out)
+    write_survey_csv(db.session, week, out, actor=g.user.name, actor_id=g.user.id, now=utcnow())
+    db.session.commit()
     out.seek(0)
     return _download(out, "csv", f"kundenbefragung-{week}.csv")
 
@@ -224,5 +227,6 @@ def _page(export_form: ExportForm | None = None, layout_form: LayoutForm | None 
         default_layout=is_default(db.session),
         last_week=last_week,
         runs=recent_runs(db.session),
+        surveys_since=surveys_since(db.session),
         summary=error_summary(export_form, layout_form),
     )

@@ -100,7 +100,13 @@ def queue_interim(
     actor: User,
     now: datetime,
 ) -> int:
-    """Queue the Zwischennachricht with the reason and the expected date; audit it."""
+    """Queue the Zwischennachricht with the reason and the expected date; audit it.
+
+    Sent before the closing deadline has passed (within the 14 days, or before the date of an
+    earlier interim reply), it moves the deadline to the end of ``until``: the entry is not
+    overdue before it and counts as within the standard when closed by then. Sent later, the
+    person still learns the date, but the missed deadline stays (docs/reports.md).
+    """
     problem = interim_problem(feedback, messages_of(session, feedback.id), config)
     if problem:
         raise MailActionError(problem)
@@ -121,6 +127,14 @@ def queue_interim(
         feedback_id=feedback.id,
         params=params,
     )
+    changes: dict[str, object] = {"reason": reason, "until": until.isoformat()}
+    deadline = local_date(feedback.close_by).isoformat()
+    if now <= feedback.close_by:
+        feedback.close_by = end_of_day(until)
+        feedback.updated_at = now
+        changes["close_by"] = [deadline, until.isoformat()]
+    else:
+        changes["close_by_kept"] = deadline
     record(
         session,
         at=now,
@@ -128,7 +142,7 @@ def queue_interim(
         actor_id=actor.id,
         action="interim reply queued",
         feedback_id=feedback.id,
-        changes={"reason": reason, "until": until.isoformat()},
+        changes=changes,
     )
     return message_id
 

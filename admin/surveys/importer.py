@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from admin.accounts.models import User
@@ -51,7 +51,8 @@ class SurveyRow:
 class ImportResult:
     rows: int
     replaced: list[tuple[str, str]]  # (Zeitraum, Dienststelle), sorted
-    removed: int  # results of those that were there before
+    removed: int  # results of those that were there before and are not in the file
+    changed: int = 0  # results new or changed (Merkmal, Wert, Skala, Befragte)
 
     def describe(self) -> str:
         groups: dict[str, list[str]] = {}
@@ -303,7 +304,12 @@ def import_surveys(
     actor_id: int | None,
     now: datetime,
 ) -> ImportResult:
-    """Replace the results of every (Zeitraum, Dienststelle) in ``rows``; the caller commits."""
+    """Replace the results of every (Zeitraum, Dienststelle) in ``rows``; the caller commits.
+
+    Row by row: a result whose Merkmal (ignoring case), Wert, Skala and Befragte are as before
+    keeps its ``changed_at``, so importing the same file twice changes nothing the export sees;
+    a new or changed one gets ``now``. Results of those groups the file no longer holds go.
+    """
     if not rows:
         raise SurveyFileError(["Zeile 2: Die Datei enthält nur die Kopfzeile, keine Ergebnisse."])
     replaced = sorted({(row.period, row.location) for row in rows})
@@ -313,23 +319,29 @@ def import_surveys(
             for period, location in replaced
         )
     )
-    removed = session.scalar(select(func.count()).select_from(SurveyResult).where(match)) or 0
-    session.execute(delete(SurveyResult).where(match))
-    session.flush()
-    session.add_all(
-        SurveyResult(
-            period=row.period,
-            location=row.location,
-            indicator=row.indicator,
-            value=row.value,
-            scale=row.scale,
-            respondents=row.respondents,
-            imported_at=now,
-            imported_by_id=actor_id,
-        )
-        for row in rows
-    )
-    result = ImportResult(len(rows), replaced, removed)
+    existing = {
+        _key(r.period, r.location, r.indicator): r
+        for r in session.scalars(select(SurveyResult).where(match))
+    }
+    changed = 0
+    for row in rows:
+        result = existing.pop(_key(row.period, row.location, row.indicator), None)
+        if result is None:
+            result = SurveyResult(period=row.period, location=row.location, changed_at=now)
+            session.add(result)
+            changed += 1
+        elif _differs(result, row):
+            result.changed_at = now
+            changed += 1
+        result.indicator = row.indicator
+        result.value = row.value
+        result.scale = row.scale
+        result.respondents = row.respondents
+        result.imported_at = now
+        result.imported_by_id = actor_id
+    for result in existing.values():
+        session.delete(result)
+    result = ImportResult(len(rows), replaced, len(existing), changed)
     record(
         session,
         at=now,
@@ -337,10 +349,28 @@ def import_surveys(
         actor_id=actor_id,
         action="surveys imported",
         subject=source[:120],
-        changes={"rows": len(rows), "replaced": result.describe(), "removed": removed},
+        changes={
+            "rows": len(rows),
+            "replaced": result.describe(),
+            "changed": changed,
+            "removed": len(existing),
+        },
     )
     session.flush()
     return result
+
+
+def _key(period: str, location: str, indicator: str) -> tuple[str, str, str]:
+    return period, location, indicator.casefold()
+
+
+def _differs(result: SurveyResult, row: SurveyRow) -> bool:
+    return (result.indicator, result.value, result.scale, result.respondents) != (
+        row.indicator,
+        row.value,
+        row.scale,
+        row.respondents,
+    )
 
 
 def import_survey_file(

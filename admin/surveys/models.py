@@ -26,5 +26,8 @@ class SurveyResult(Base):
     value: Mapped[float] = mapped_column(Float)
     scale: Mapped[str] = mapped_column(String(80))  # Skala, e.g. "Schulnote 1-6" or "Prozent"
     respondents: Mapped[int | None]  # Befragte
-    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # last import
+    # When the result was new or its Merkmal, Wert, Skala or Befragte last changed: re-importing
+    # the same row leaves it, so the export carries what changed since the last export.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

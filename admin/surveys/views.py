@@ -63,7 +63,8 @@ def upload():
         else:
             db.session.commit()
             flash(
-                f"{result.rows} Ergebnisse aus „{name}“ importiert. "
+                f"{result.rows} Ergebnisse aus „{name}“ importiert, davon {result.changed} neu "
+                "oder geändert. "
                 f"Ersetzt wurden Zeitraum und Dienststelle: {result.describe()}."
             )
             return redirect(url_for(".index"), code=303)
