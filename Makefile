@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CATALOG := portal/translations
+VNU_VERSION := 26.9.27
+VNU    := $(VENV)/vnu/.installed-$(VNU_VERSION)
 
-.PHONY: run test lint audit format bench translations translation-new clean system-packages
+.PHONY: run test lint audit format bench translations translation-new clean system-packages vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +46,7 @@ system-packages:
 
 # The Nu Html Checker for tests/test_html_checker.py: the vnu-jar npm package, run by Debian's
 # Java. Its install script is skipped: it would download a Java runtime of its own.
-VNU_VERSION := 26.9.27
-VNU := $(VENV)/vnu/.installed-$(VNU_VERSION)
+vnu: $(VNU)
 $(VNU): | system-packages
 	@if command -v npm >/dev/null; then \
 		npm install --prefix $(VENV)/vnu --ignore-scripts --no-save --no-audit --no-fund \
