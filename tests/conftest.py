@@ -4,7 +4,8 @@ SQLite is the default. Test modules marked ``pytest.mark.engines`` run every tes
 app twice, on SQLite and on a real PostgreSQL server; modules marked ``pytest.mark.limiters`` run
 their rate-limit tests on the memory storage and on a real Redis server. The servers are
 throwaway ones on loopback (``tests.servers``), started once per session when first needed.
-Without the binaries those runs are skipped locally, but fail in CI (``CI`` set).
+Without the binaries those runs are skipped locally, but fail in CI (``CI`` set); and a skipped
+test fails the run unless ``KRM_ALLOW_SKIPS=1`` (``tests/no_skips.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from portal import create_app, schema
 from portal.extensions import db
 from portal.feedback import Feedback
 from tests import servers
+from tests.no_skips import pytest_sessionfinish, pytest_terminal_summary  # noqa: F401 (hooks)
 
 ENGINES = ("sqlite", "postgresql")
 LIMITER_STORAGES = ("memory", "redis")

@@ -29,6 +29,9 @@ MAX_SEARCH_TERMS = 12
 # The status filter's extra choice: everything still to be done (neu and in Bearbeitung).
 OPEN = "offen"
 SQLITE_MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger number names no entry
+# A search that is only an entry's reference (portal.feedback.reference) or its number.
+REFERENCE = re.compile(r"(?:krm\s*[-‐–]?\s*|#)?0*(\d{1,10})", re.IGNORECASE)
 RECENT = 40  # pages' worth of the newest rows PostgreSQL searches before it asks the GIN index
 _HIGHEST_MATCHES = text(
     "SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts AND rowid < :below "
@@ -213,7 +216,7 @@ def _newest_matches(
         lowest = ids[-1]
         matches = _MATCHES_FROM.bindparams(fts=expression, lowest=lowest).columns(Feedback.id)
         query = _query(session, replace(f, q=None), user, now)
-        query = query.where(Feedback.id >= lowest, Feedback.id.in_(matches))
+        query = query.where(Feedback.id >= lowest, _or_reference(Feedback.id.in_(matches), f.q))
         rows = _fetch(session, query, Feedback.received_at, True, cursor, limit)
         if len(rows) < limit:
             continue
@@ -244,10 +247,10 @@ def _newest_text_matches(
     key = Feedback.received_at
     # Not the index's expression (`|| ''`), so the planner cannot swap the bounded walk through
     # the newest rows for a GIN scan of all matches (it misjudges how many there are).
-    per_row = "to_tsvector('krm_german'::regconfig, feedback.text || '') @@ "
-    per_row += "to_tsquery('krm_german'::regconfig, :tsquery)"
+    expression = tsquery(f.q or "")
+    per_row = text(_text_match(_search_config(session, expression), "feedback.text || ''"))
     recent = _query(session, replace(f, q=None), user, now)
-    recent = recent.where(text(per_row).bindparams(tsquery=tsquery(f.q or "")))
+    recent = recent.where(_or_reference(per_row.bindparams(tsquery=expression), f.q))
     newest = select(key).order_by(key.desc(), Feedback.id.desc()).limit(RECENT * limit)
     if cursor is not None:
         newest = newest.where(_beyond(key, True, cursor))
@@ -304,10 +307,30 @@ def _day_start(day: date) -> datetime:
 
 
 def search_condition(session: Session, q: str) -> ColumnElement[bool] | None:
+    """The text search, and the entry with that id if ``q`` is a reference or a number."""
+    matches = text_condition(session, q)  # a reference has a digit, so it is a word
+    return None if matches is None else _or_reference(matches, q)
+
+
+def reference_id(q: str) -> int | None:
+    """The entry id a search names: ``KRM-42``, ``krm 42``, ``KRM 42``, ``#42`` or ``42``."""
+    match = REFERENCE.fullmatch(q.strip())
+    if match is None or int(match.group(1)) > MAX_ID:
+        return None
+    return int(match.group(1))
+
+
+def _or_reference(matches: ColumnElement[bool], q: str | None) -> ColumnElement[bool]:
+    ident = reference_id(q or "")
+    return matches if ident is None else or_(Feedback.id == ident, matches)
+
+
+def text_condition(session: Session, q: str) -> ColumnElement[bool] | None:
     """Full-text search: FTS5 on SQLite, the GIN text index on PostgreSQL, LIKE elsewhere.
 
     Both indexes ignore case and diacritics and match every typed word as a prefix, all words
-    required; PostgreSQL also finds other forms of a word (German stemming).
+    required; PostgreSQL also finds other forms of a word (German stemming), and matches a
+    query of stop words only ("die"), which German stemming reduces to nothing, word for word.
     """
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -320,15 +343,35 @@ def search_condition(session: Session, q: str) -> ColumnElement[bool] | None:
         expression = tsquery(q)
         if not expression:
             return None
-        # Literally the expression of the index ix_feedback_text_search (migration 0002).
-        condition = "to_tsvector('krm_german'::regconfig, feedback.text) @@ "
-        condition += "to_tsquery('krm_german'::regconfig, :tsquery)"
+        condition = _text_match(_search_config(session, expression), "feedback.text")
         return text(condition).bindparams(tsquery=expression)
     words = q.strip()
     if not words:
         return None
     escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return Feedback.text.ilike(f"%{escaped}%", escape="\\")
+
+
+def _text_match(config: str, document: str) -> str:
+    """A tsquery match; with ``krm_german`` and ``feedback.text`` literally the expression of
+    the index ix_feedback_text_search (migration 0002)."""
+    vector = f"to_tsvector('{config}'::regconfig, {document})"
+    return f"{vector} @@ to_tsquery('{config}'::regconfig, :tsquery)"
+
+
+def _search_config(session: Session, expression: str) -> str:
+    """``krm_german``, or ``simple`` when German drops every word (stop words such as "die").
+
+    Decided once per session and query: the choice must be a literal of the SQL, or the planner
+    cannot match the GIN index's expression. The ``simple`` match has no index, so only the walk
+    through the newest rows is quick; stop words are frequent, so it nearly always fills a page.
+    """
+    known = session.info.setdefault("krm_search_config", {})
+    if expression not in known:
+        german = text("SELECT numnode(to_tsquery('krm_german'::regconfig, :tsquery))")
+        nodes = session.scalar(german.bindparams(tsquery=expression))
+        known[expression] = "krm_german" if nodes else "simple"
+    return known[expression]
 
 
 def fts_query(q: str) -> str:
@@ -345,10 +388,15 @@ def fts_query(q: str) -> str:
 def tsquery(q: str) -> str:
     """Typed words as a PostgreSQL prefix query: ``Wartezeit Büro!`` → ``Wartezeit:* & Büro:*``.
 
-    Only runs of letters and digits are kept, so nothing a user types is tsquery syntax.
+    Only runs of letters and digits are kept, so nothing a user types is tsquery syntax. A number
+    also matches its signed form: PostgreSQL's parser reads ``KRM-42`` as ``krm`` and ``-42``,
+    where SQLite's tokenizer sees ``42`` (``42:*`` → ``(42:* | -42:*)``).
     """
     words = re.findall(r"[^\W_]+", q)[:MAX_SEARCH_TERMS]
-    return " & ".join(f"{word}:*" for word in words)
+    return " & ".join(
+        f"({word}:* | -{word}:*)" if word.isascii() and word.isdigit() else f"{word}:*"
+        for word in words
+    )
 
 
 def visible_entry(session: Session, entry_id: int, user: User) -> Feedback | None:
