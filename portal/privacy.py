@@ -74,6 +74,7 @@ class MaskResult:
 
 
 Span = tuple[int, int]
+_DIGIT_RUN_RE = re.compile(r"\d+")
 
 
 def _hint_spans(text: str, hints: tuple[str, ...] | re.Pattern[str]) -> list[Span] | None:
@@ -108,13 +109,17 @@ def _near_hints(
     if found is None:
         yield from pattern.finditer(text)
         return
-    spans = sorted((max(0, start - before), end + after) for start, end in found)
-    last = 0
-    for start, end in spans:
-        start = max(start, last)
-        if start < end:
-            yield from pattern.finditer(text, start, end)
-            last = end
+    # Overlapping stretches become one, so no match is cut where one stretch ends.
+    window: list[int] | None = None
+    for start, end in sorted((max(0, start - before), end + after) for start, end in found):
+        if window and start <= window[1]:
+            window[1] = max(window[1], end)
+            continue
+        if window:
+            yield from pattern.finditer(text, *window)
+        window = [start, end]
+    if window:
+        yield from pattern.finditer(text, *window)
 
 
 # Words after a number that mark it as a quantity, never as a house number.
@@ -216,7 +221,9 @@ def _find_ibans(text: str) -> Iterator[Span]:
 
 
 # A German IBAN with a digit or two missing or doubled is still somebody's account.
-_DE_IBAN_TYPO_RE = re.compile(r"(?<![A-Za-z0-9])[Dd][Ee] ?[0-9]{2}(?:[ -]?[0-9]){16,20}(?![0-9])")
+_DE_IBAN_TYPO_RE = re.compile(
+    r"[Dd](?<![A-Za-z0-9][Dd])[Ee] ?[0-9]{2}(?:[ -]?[0-9]){16,20}(?![0-9])"
+)
 
 
 # --- Jobcenter reference numbers ----------------------------------------------------------
@@ -242,7 +249,9 @@ def _find_pattern(pattern: re.Pattern[str]) -> Callable[[str], Iterator[Span]]:
 
 
 # Literal alternatives, case by case: the engine finds those fast, unlike an ignore-case pattern.
-_CUSTOMER_HINTS = re.compile(r"[Kk]unden|KUNDEN|[Kk]d|KD|[Aa]ktenzeichen|AKTENZEICHEN|A[zZ]")
+_CUSTOMER_HINTS = re.compile(
+    r"Kunden|kunden|KUNDEN|Kd|kd|KD|Aktenzeichen|aktenzeichen|AKTENZEICHEN|Az|AZ"
+)
 
 
 def _find_keyword_customer_numbers(text: str) -> Iterator[Span]:
@@ -597,20 +606,18 @@ _STREET_ENDINGS = (
     *("straße", "strasse", "str", "caddesi", "cad.", "sokak", "sokağı", "sok.", "bulvarı"),
     "postfach",
 )
-_NUMBER_START_RE = re.compile(r"(?<!\d)\d")
 
 
 def _address_windows(text: str) -> Iterator[Span]:
     """Stretches around numbers after a street word and around 5-digit numbers, merged."""
     window: list[int] | None = None
-    for m in _NUMBER_START_RE.finditer(text):
+    for m in _DIGIT_RUN_RE.finditer(text):
         start = m.start()
-        before = text[max(0, start - 40) : start].rstrip()
-        postcode = text[start : start + 5].isdigit()
-        if not postcode and not (
-            before and before.rsplit(None, 1)[-1].lower().endswith(_STREET_ENDINGS)
-        ):
-            continue
+        if m.end() - start != 5:
+            # The last letters before the number, past one space: "Hauptstr. 5", "Am Markt 7".
+            tail = text[max(0, start - 10) : start].rstrip().lower()
+            if not tail.endswith(_STREET_ENDINGS):
+                continue
         first, last = max(0, start - 80), min(len(text), start + 80)
         if window and first <= window[1]:
             window[1] = last
@@ -650,7 +657,6 @@ _PHONE_KEYWORD_RE = re.compile(
 )
 # Only money and percent: "erreichbar unter 0151 12345678 Tag und Nacht" must still be masked.
 _AMOUNT_AFTER_RE = re.compile(r"\s?(?:%|€|(?i:euro|eur|prozent)(?!\w))")
-_DIGIT_RUN_RE = re.compile(r"\d+")
 
 
 def _is_dialable(raw: str, *, lenient: bool = False) -> bool:

@@ -465,3 +465,15 @@ def test_long_text_with_every_kind() -> None:
     for datum in ("1979", "36574261809", "170839", "L01X00T47", "web.de", "Hauptstr", "Max"):
         assert datum not in result.text
     assert result.text.count("12.03.2026") == 15 and result.text.count("Team 3") == 15
+
+
+BEFORE = "Die Begründung wurde abgegeben, Kunden warten, das Amt hat zu. " * 3 + "\n"
+AFTER = "\nDie Grünfläche am Eingang ist schön, der Abgabetermin war gestern. " * 3
+
+
+@pytest.mark.parametrize(("text", "expected", "kinds"), GOES)
+def test_the_same_is_found_inside_a_long_text(text: str, expected: str, kinds: set[str]) -> None:
+    """Keywords of other kinds nearby ("abgegeben", "Grün…") change nothing."""
+    result = mask_personal_data(BEFORE + text + AFTER)
+    assert result.text == BEFORE + expected + AFTER
+    assert result.kinds == kinds
