@@ -164,3 +164,13 @@ def test_without_a_terminal_progress_is_plain_lines(app, runner):
     result = runner.invoke(args=["privacy", "remask"])
     assert result.exit_code == 0, result.output
     assert "3 of 3 texts checked" in result.output
+
+
+def test_the_protokoll_shows_the_run_in_words(app, runner, krm_client):
+    store_raw(app, OLD_TEXT)
+    assert runner.invoke(args=["privacy", "remask"]).exit_code == 0
+    html = krm_client.get("/admin/audit/").get_data(as_text=True)
+    assert "Gespeicherte Texte nach den aktuellen Regeln maskiert" in html
+    for words in ("Texte geprüft", "Texte neu maskiert", "Geburtsdatum", "Steuer-ID"):
+        assert words in html
+    assert "Beispiel" not in html and "14.07.1979" not in html
