@@ -37,6 +37,8 @@ class Submission:
     card_code: str | None = None
     # Paper cards without a readable code can still be attributed to the location they came from.
     location_id: int | None = None
+    # Names known to be the writer's (a Google reviewer's): masked in the text too.
+    writer_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,11 @@ def submit_feedback(
         if row:
             card_id, location_id = row
 
-    masked = mask_personal_data(submission.text) if submission.text else None
+    masked = (
+        mask_personal_data(submission.text, names=submission.writer_names)
+        if submission.text
+        else None
+    )
     duplicate_key = None
     if masked and check_duplicates:
         duplicate_key = _duplicate_key(submission, code, location_id, masked.text)

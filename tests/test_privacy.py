@@ -15,6 +15,7 @@ IBAN = PLACEHOLDERS["iban"]
 BG = PLACEHOLDERS["bg_number"]
 KDNR = PLACEHOLDERS["customer_number"]
 ADR = PLACEHOLDERS["address"]
+NAME = PLACEHOLDERS["name"]
 
 # (text, expected masked text, expected kinds)
 MASKED = [
@@ -298,8 +299,8 @@ MASKED = [
     pytest.param(
         "Mit freundlichen Grüßen\nMax Muster\nMusterstraße 12\n56130 Bad Ems\n"
         "Tel. 0261 123456\nmax@web.de",
-        f"Mit freundlichen Grüßen\nMax Muster\n{ADR}\nTel. {TEL}\n{MAIL}",
-        {"address", "phone", "email"},
+        f"Mit freundlichen Grüßen\n{NAME}\n{ADR}\nTel. {TEL}\n{MAIL}",
+        {"address", "phone", "email", "name"},
         id="mixed-signature-block",
     ),
     pytest.param(
@@ -311,7 +312,7 @@ MASKED = [
         f"Kundennummer {KDNR}) kürzt § 22 SGB II um 563 Euro. Bitte überweisen Sie auf "
         f"{IBAN}. Ich wohne {ADR}. "
         f"Rückruf unter {TEL} oder an {MAIL}.",
-        set(KINDS),
+        {"email", "phone", "iban", "bg_number", "customer_number", "address"},
         id="mixed-all-kinds",
     ),
     pytest.param(

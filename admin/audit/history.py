@@ -9,6 +9,7 @@ from typing import Any
 
 from portal.audit import AuditEvent
 from portal.deadlines import local_time
+from portal.privacy import LABELS
 from portal.vocab import AREA_REGISTER_LABELS, Area, Assessment, ConcernKind, Role, Status
 
 ACTION_WORDS = {
@@ -52,6 +53,7 @@ ACTION_WORDS = {
     "google: template changed": "Textbaustein geändert",
     "google: template deleted": "Textbaustein gelöscht",
     "entries purged": "Aufbewahrungsfrist: Texte und Kontaktdaten gelöscht",
+    "privacy: texts masked again": "Gespeicherte Texte nach den aktuellen Regeln maskiert",
     "acknowledged by mail": "Eingangsbestätigung per E-Mail gesendet",
     "interim reply queued": "Zwischennachricht zum Versand gegeben",
     "interim reply sent": "Zwischennachricht per E-Mail gesendet",
@@ -100,7 +102,11 @@ FIELD_WORDS = {
     "subject": "Betreff",
     "body": "Text",
     "kind": "Art",
+    "checked": "Texte geprüft",
+    "remasked": "Texte neu maskiert",
 }
+# krm privacy remask counts what it removed per kind of personal data (admin.retention.remask).
+FIELD_WORDS |= {kind: label for kind, label in LABELS.items() if kind not in FIELD_WORDS}
 # What the subject's prefix means ("card:7QX2M" is "Karte 7QX2M").
 SUBJECT_WORDS = {
     "user": "Konto",

@@ -210,6 +210,7 @@ def _add(session: Session, data: ReviewData, context: SyncContext) -> GoogleRevi
             rating=data.stars,
             text=data.comment,
             location_id=_location_id(session, data.location, context.location_map),
+            writer_names=_writer_names(data),
         ),
         now=context.now,
         rules=context.rules,
@@ -248,7 +249,7 @@ def _update_entry(
     if data.updated_at <= review.updated_at and data.stars == review.stars:
         return False
     feedback = review.feedback
-    masked = mask_personal_data(data.comment) if data.comment else None
+    masked = mask_personal_data(data.comment, names=_writer_names(data)) if data.comment else None
     text = masked.text if masked else None
     changes: dict[str, Any] = {}
     if review.stars != data.stars or feedback.rating != data.stars:
@@ -264,6 +265,11 @@ def _update_entry(
     feedback.updated_at = context.now  # the weekly export sees the entry as changed
     _audit(session, review, context, "google: review edited", changes)
     return True
+
+
+def _writer_names(data: ReviewData) -> tuple[str, ...]:
+    """The reviewer's display name, masked in the comment like any other sign of the writer."""
+    return (data.reviewer_name,) if data.reviewer_name else ()
 
 
 def _keep_name(review: GoogleReview, data: ReviewData, context: SyncContext) -> None:

@@ -87,6 +87,7 @@ from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.mail.outbox import send_after_response
 from portal.mail.smtp import MailConfig
+from portal.privacy import describe_kinds, find_personal_data
 from portal.text import clean_text
 from portal.vocab import (
     AREA_REGISTER_LABELS,
@@ -123,6 +124,7 @@ FILTER_KEYS = (
 RATING_WORDS = dict(RATINGS)
 MAX_BULK = 500
 MASKED_NOTE = "Persönliche Daten wurden vor dem Speichern unkenntlich gemacht."
+NOTE_PERSONAL_DATA = "Die Notiz enthält vermutlich personenbezogene Daten"
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -574,12 +576,15 @@ def note(id: int):
     if not note_form.validate():
         return _render_entry(feedback, note_form=note_form, status=422)
     try:
-        add_note(db.session, feedback, note_form.note.data, actor=g.user, now=utcnow())
+        note = add_note(db.session, feedback, note_form.note.data, actor=g.user, now=utcnow())
     except TriageError as error:
         note_form.note.errors.append(str(error))
         return _render_entry(feedback, note_form=note_form, status=422)
     db.session.commit()
     flash("Notiz gespeichert.")
+    # Notes are the officer's words and stay as written; personal data in them only warns.
+    if found := find_personal_data(note.text):
+        flash(f"{NOTE_PERSONAL_DATA}: {describe_kinds(found)}.", "warning")
     return redirect(url_for(".entry", id=feedback.id, _anchor="notes"), code=303)
 
 

@@ -1,16 +1,23 @@
-"""``krm purge [--dry-run]``: apply KRM_RETENTION_MONTHS to the closed entries (cron, daily)."""
+"""``krm purge [--dry-run]``: apply KRM_RETENTION_MONTHS to the closed entries (cron, daily);
+``krm privacy remask [--dry-run]``: today's masking rules over the stored texts."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import text
 
+from admin.retention.remask import count_texts, remask
 from admin.retention.service import PurgeResult, RetentionError, purge
 from portal.db import utcnow
 from portal.deadlines import BERLIN
 from portal.extensions import db
+from portal.privacy import LABELS
 
 ACTOR = "krm (CLI)"
 
@@ -47,4 +54,47 @@ def _summary(result: PurgeResult, months: int) -> str:
     return f"{entries} closed before {day} (KRM_RETENTION_MONTHS={months})"
 
 
-COMMANDS = (purge_command,)
+privacy_cli = AppGroup("privacy", help="Personal data in the stored texts.")
+
+
+@privacy_cli.command("remask")
+@click.option("--dry-run", is_flag=True, help="Only count what would be masked; change nothing.")
+def remask_command(dry_run: bool) -> None:
+    """Apply the current masking rules to every stored text (counts per kind, never the data)."""
+    with _progress(count_texts(db.session)) as advance:
+        result = remask(db.session, now=utcnow(), actor=ACTOR, dry_run=dry_run, progress=advance)
+    if dry_run:
+        db.session.rollback()
+        click.echo(
+            f"Dry run, nothing changed. {result.checked} texts checked, "
+            f"{result.changed} would be masked again:"
+        )
+    else:
+        db.session.commit()
+        click.echo(f"{result.checked} texts checked, {result.changed} masked again:")
+    for kind, count in result.counts().items():
+        click.echo(f"  {LABELS[kind]}: {count}")
+    if not result.changed:
+        click.echo("  nothing to mask.")
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; elsewhere (cron, logs) a line per tenth of the way."""
+    if sys.stderr.isatty() and total:
+        with click.progressbar(length=total, label="checking texts", file=sys.stderr) as bar:
+            yield bar.update
+        return
+    done = shown = 0
+
+    def advance(count: int) -> None:
+        nonlocal done, shown
+        done += count
+        if total and done * 10 // total > shown:
+            shown = done * 10 // total
+            click.echo(f"{done} of {total} texts checked", err=True)
+
+    yield advance
+
+
+COMMANDS = (purge_command, privacy_cli)
