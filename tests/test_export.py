@@ -501,9 +501,22 @@ def test_a_bad_week_in_the_form_is_refused_and_kept(app, krm_client):
 
 
 def test_the_survey_csv_download(app, krm_client):
-    response = krm_client.get(f"/admin/export/kundenbefragung.csv?week={W47}")
+    token = csrf_token(krm_client, "/admin/export/")
+    response = krm_client.post(
+        "/admin/export/kundenbefragung.csv", data={"csrf_token": token, "week": W47}
+    )
     assert response.status_code == 200
     assert response.get_data().decode("utf-8-sig").startswith("Zeitraum;Dienststelle")
+    assert f"kundenbefragung-{W47}.csv" in response.headers["Content-Disposition"]
+
+
+def test_a_link_or_a_forged_post_cannot_move_the_survey_boundary(app, krm_client):
+    """The download is logged and moves what the next sheet carries: no GET, no foreign POST."""
+    assert krm_client.get(f"/admin/export/kundenbefragung.csv?week={W47}").status_code == 405
+    forged = krm_client.post("/admin/export/kundenbefragung.csv", data={"week": W47})
+    assert forged.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(ExportRun)).all() == []
 
 
 def test_team_leads_may_not_export(app, accounts, week_data):
@@ -669,7 +682,9 @@ def test_the_survey_csv_on_the_export_page_carries_the_same_and_is_logged(app, k
     assert reactions.status_code == 200
 
     def survey_csv() -> list[list[str]]:
-        response = krm_client.get(f"/admin/export/kundenbefragung.csv?week={W47}")
+        response = krm_client.post(
+            "/admin/export/kundenbefragung.csv", data={"csrf_token": token, "week": W47}
+        )
         assert response.status_code == 200
         text = response.get_data().decode("utf-8-sig")
         return [row[:4] for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")][1:]
