@@ -916,3 +916,30 @@ def test_a_sync_racing_another_one_ends_with_one_line(google_runner, httpserver,
     monkeypatch.setattr(admin.google.cli, "sync_reviews", racing)
     line = one_line_error(sync(google_runner))
     assert "anderer Abgleich" in line
+
+
+def test_comments_are_masked_with_the_reviewers_name_on_sync_and_edit(google_app, httpserver):
+    """The reviewer's own name goes wherever the comment names them; a staff name stays."""
+    comment = (
+        "Ich, Erika Mustermann, geb. 14.07.1979, warte seit Wochen. "
+        "Herr Dr. Weber war freundlich. Gruß, Erika"
+    )
+    serve_reviews(httpserver, [review("r1", comment=comment)])
+    assert sync(google_app.test_cli_runner()).exit_code == 0
+    assert reviews_in(google_app)[0].feedback.text == (
+        "Ich, [Name entfernt], geb. [Geburtsdatum entfernt], warte seit Wochen. "
+        "Herr Dr. Weber war freundlich. Gruß, [Name entfernt]"
+    )
+    httpserver.clear()
+    edited = review(
+        "r1",
+        comment="Nachtrag von Erika: Steuer-ID 36574261809, Ausweisnummer T22000129.",
+        updated="2026-11-20T12:00:00Z",
+    )
+    serve_reviews(httpserver, [edited])
+    result = sync(google_app.test_cli_runner())
+    assert "1 geändert" in result.output
+    assert reviews_in(google_app)[0].feedback.text == (
+        "Nachtrag von [Name entfernt]: Steuer-ID [Steuer-ID entfernt], "
+        "Ausweisnummer [Ausweisnummer entfernt]."
+    )

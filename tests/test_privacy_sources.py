@@ -1,5 +1,5 @@
-"""The masking of issue 17 wherever citizen text enters: the collector, paper cards, Google
-reviews; and the warning on an officer's note that holds personal data.
+"""The masking of issue 17 wherever citizen text enters: the collector and paper cards (Google
+reviews: tests/test_google.py); and the warning on an officer's note that holds personal data.
 
 Everything goes through the real HTTP stack (the public form, the admin pages, a fake Google on
 loopback speaking the Business Profile reviews API) into a real database.
@@ -11,7 +11,6 @@ import pytest
 from conftest import csrf_token, stored_feedback
 from sqlalchemy import select
 
-from admin.google.models import GoogleReview
 from admin.inbox.models import Note
 from cards.models import Card
 from cards.services import add_location
@@ -96,90 +95,6 @@ def test_a_typed_in_paper_card_is_masked_like_the_form(app, krm_client, paper_ca
     assert feedback.channel is Channel.CARD_PAPER
     assert feedback.text == (
         "Ich heiße [Name entfernt], geb. [Geburtsdatum entfernt]. Herr Dr. Weber hat abgesagt."
-    )
-
-
-# --- Google reviews ---------------------------------------------------------------------------
-
-ACCOUNT = "accounts/1001"
-LOCATION = "locations/2002"
-TOKEN = "ya29.test-token"
-REVIEWS_PATH = f"/v4/{ACCOUNT}/{LOCATION}/reviews"
-
-
-def google_review(review_id: str, comment: str, updated: str = "2026-11-16T09:15:30Z") -> dict:
-    return {
-        "name": f"{ACCOUNT}/{LOCATION}/reviews/{review_id}",
-        "reviewId": review_id,
-        "reviewer": {"displayName": "Erika Mustermann"},
-        "starRating": "TWO",
-        "comment": comment,
-        "createTime": "2026-11-16T09:15:30Z",
-        "updateTime": updated,
-    }
-
-
-@pytest.fixture
-def google_app(make_app, httpserver):
-    return make_app(
-        GOOGLE_API_BASE_URL=httpserver.url_for("/v4"),
-        GOOGLE_ACCOUNT=ACCOUNT,
-        GOOGLE_LOCATIONS=LOCATION,
-        GOOGLE_ACCESS_TOKEN=TOKEN,
-        GOOGLE_RETRY_BASE_DELAY=0,
-        GOOGLE_MAX_RETRIES=2,
-    )
-
-
-def serve(httpserver, reviews: list[dict]) -> None:
-    httpserver.clear()
-    httpserver.expect_request(
-        REVIEWS_PATH, headers={"Authorization": f"Bearer {TOKEN}"}
-    ).respond_with_json({"reviews": reviews})
-
-
-def entry_text(app) -> str:
-    with app.app_context():
-        review = db.session.scalars(select(GoogleReview)).one()
-        return review.feedback.text
-
-
-def test_google_comments_are_masked_with_the_reviewers_name(google_app, httpserver):
-    runner = google_app.test_cli_runner()
-    serve(
-        httpserver,
-        [
-            google_review(
-                "r1",
-                "Ich, Erika Mustermann, geb. 14.07.1979, warte seit Wochen. "
-                "Herr Dr. Weber war freundlich. Gruß, Erika",
-            )
-        ],
-    )
-    result = runner.invoke(args=["google", "sync"])
-    assert result.exit_code == 0, result.output
-    assert entry_text(google_app) == (
-        "Ich, [Name entfernt], geb. [Geburtsdatum entfernt], warte seit Wochen. "
-        "Herr Dr. Weber war freundlich. Gruß, [Name entfernt]"
-    )
-
-    # An edit on Google is masked the same way.
-    serve(
-        httpserver,
-        [
-            google_review(
-                "r1",
-                "Nachtrag von Erika: Steuer-ID 36574261809, Ausweisnummer T22000129.",
-                updated="2026-11-20T12:00:00Z",
-            )
-        ],
-    )
-    result = runner.invoke(args=["google", "sync"])
-    assert result.exit_code == 0, result.output
-    assert "1 geändert" in result.output
-    assert entry_text(google_app) == (
-        "Nachtrag von [Name entfernt]: Steuer-ID [Steuer-ID entfernt], "
-        "Ausweisnummer [Ausweisnummer entfernt]."
     )
 
 
