@@ -22,7 +22,7 @@ import math
 import secrets
 from datetime import timedelta
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, request, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from admin.accounts.models import User
@@ -30,7 +30,6 @@ from admin.accounts.service import find_user
 from portal.extensions import db
 
 COOKIE = "krm_device"
-COOKIE_PATH = "/admin/login"  # sent with sign-ins only, never with other pages
 ACCOUNT_PREFIX = "account:"
 DEVICE_PREFIX = "device:"
 
@@ -122,7 +121,7 @@ def remember_device(response: Response, user: User) -> None:
         COOKIE,
         issue_token(config["SECRET_KEY"], user),
         max_age=int(_max_age().total_seconds()),
-        path=COOKIE_PATH,
+        path=url_for("admin.auth.login"),  # sent with sign-ins only (and under a sub-path)
         secure=config["SESSION_COOKIE_SECURE"],
         httponly=True,
         samesite="Strict",
