@@ -26,7 +26,8 @@ from admin.accounts.models import Team
 from admin.export.layout import FORMULA_STARTS, Column, current_layout
 from admin.export.models import ExportRun
 from admin.inbox.models import Concern, Topic
-from admin.surveys.models import SurveyResult
+from admin.surveys.importer import HEADER
+from admin.surveys.service import sheet_results
 from cards.models import Card, Location
 from portal.deadlines import BERLIN
 from portal.feedback import Feedback
@@ -41,7 +42,7 @@ MEDIA_TYPES = {
 }
 REACTIONS_SHEET = "Kundenreaktionen"
 SURVEY_SHEET = "Kundenbefragung"
-SURVEY_HEADER = ("Zeitraum", "Dienststelle", "Merkmal", "Wert", "Skala", "Befragte")
+SURVEY_HEADER = HEADER  # the sheet holds what the survey import reads
 DATE_FORMAT = "DD.MM.YYYY"  # the XLSX cell format; the CSV writes dd.mm.yyyy text
 BATCH = 500
 _WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
@@ -234,46 +235,11 @@ def surveys_since(session: Session) -> datetime | None:
     return session.scalar(select(func.max(ExportRun.at)).where(ExportRun.surveys.isnot(None)))
 
 
-def _last_month(period: str) -> tuple[int, int]:
-    """The year and last month of a period: 2026 and 2026-H2 end in (2026, 12), 2026-Q1 in 3."""
-    year, _, part = period.partition("-")
-    try:
-        if not part:
-            return int(year), 12
-        if part[0] in "HQ":
-            return int(year), (6 if part[0] == "H" else 3) * int(part[1:])
-        return int(year), int(part)
-    except ValueError:
-        return 0, 0
-
-
 def survey_rows(session: Session, since: datetime | None) -> list[tuple[Any, ...]]:
-    """The Kundenbefragung sheet: results changed since ``since`` (all results without it), and
-    always those of each Dienststelle's and Merkmal's latest period (the one ending last).
-
-    Survey results are a few hundred rows, so they are read whole and chosen here.
-    """
-    query = select(SurveyResult).order_by(
-        SurveyResult.period, SurveyResult.location, SurveyResult.indicator
-    )
-    results = list(session.scalars(query))
-    latest: dict[tuple[str, str], tuple[int, int]] = {}
-    for result in results:
-        key = (result.location, result.indicator.casefold())
-        latest[key] = max(latest.get(key, (0, 0)), _last_month(result.period))
+    """The Kundenbefragung sheet's rows, chosen by the surveys room (``sheet_results``)."""
     return [
-        (
-            result.period,
-            result.location,
-            result.indicator,
-            result.value,
-            result.scale,
-            result.respondents,
-        )
-        for result in results
-        if since is None
-        or result.changed_at >= since
-        or _last_month(result.period) == latest[(result.location, result.indicator.casefold())]
+        (r.period, r.location, r.indicator, r.value, r.scale, r.respondents)
+        for r in sheet_results(session, since)
     ]
 
 
