@@ -1,1 +1,1 @@
-"""Löschfristen: the purge of texts and contact data after the retention period."""
+"""Löschfristen und Datenschutz: the purge after the retention period; re-masking texts."""
