@@ -85,6 +85,7 @@ def init_app(app: Flask) -> None:
     from admin.export_cli import export_command, surveys_cli
     from admin.google_cli import google_cli
     from admin.mail_cli import mail_cli
+    from admin.paper.scan_cli import paper_cli
     from admin.report_cli import report_command
     from admin.retention_cli import purge_command
     from portal.extensions import csrf
@@ -101,3 +102,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(google_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(paper_cli)

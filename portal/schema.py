@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "portal.audit",
     "portal.mail_texts",
     "portal.outbox",
+    "admin.paper.scan_models",
 )
 
 # What the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow
