@@ -19,6 +19,7 @@ bp.register_error_handler(HTTPException, admin_error)
 NAVIGATION = (
     ("admin.inbox.index", "Eingang"),
     ("admin.capture.index", "Papierkarten erfassen"),
+    ("admin.scan.upload", "Scan einlesen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
     ("admin.google.index", "Google-Rezensionen"),
@@ -63,11 +64,13 @@ from admin import (  # noqa: E402  (the areas, one blueprint each)
     settings_views,
     survey_views,
 )
+from admin.paper import scan_views  # noqa: E402
 
 for child in (
     auth.bp,
     inbox_views.bp,
     capture_views.bp,
+    scan_views.bp,
     cards_views.bp,
     settings_views.bp,
     report_views.bp,

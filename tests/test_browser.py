@@ -55,6 +55,8 @@ ADMIN_PAGES = (
     "/admin/entries/{feedback}",
     "/admin/entries/{review_feedback}",
     "/admin/paper/",
+    "/admin/paper/scan",
+    "/admin/paper/review",
     "/admin/cards/",
     "/admin/cards/{code}/retire",
     "/admin/settings/",
@@ -232,6 +234,30 @@ def test_a_refused_paper_card_is_accessible(live, admin_tabs, width):
         tab.page.click("main button[type=submit]")
     assert tab.page.locator(".error-summary").is_visible()
     tab.check(f"the refused paper card at {width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_scanned_stack_and_its_review_are_accessible(live, admin_tabs, width, tmp_path):
+    from cards.services import list_cards
+    from cards.sheets import sheet_pdf
+    from tests import scanstack
+
+    with live.app.app_context():
+        cards = list_cards(db.session)[:2]
+        pdf = sheet_pdf(cards, base_url=live.url, jobcenter_name="Jobcenter Musterstadt")
+        truths = [scanstack.Marked(card.code, 4, None, "cross", writing=True) for card in cards]
+    path = tmp_path / "stapel.pdf"
+    path.write_bytes(scanstack.as_pdf(scanstack.make_stack(pdf, truths, dpi=200), 200))
+    tab = admin_tabs[width]
+    tab.open(f"{live.url}/admin/paper/scan")
+    tab.page.set_input_files("#file", str(path))
+    with tab.page.expect_navigation():
+        tab.page.click("main button[type=submit]")
+    assert "zur Prüfung" in tab.page.locator(".scan-summary").inner_text()
+    tab.check(f"the scan summary at {width}")
+    tab.open(f"{live.url}/admin/paper/review")
+    assert tab.page.locator(".scan-review__picture img").is_visible()
+    tab.check(f"a scanned card to review at {width}")
 
 
 # Keyboard only ----------------------------------------------------------------------------------
