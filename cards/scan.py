@@ -51,6 +51,10 @@ WRITING_CELL = 2.0  # mm: the writing area is judged in cells of this size
 WRITING_INK = 0.06  # mean darkness of a cell that holds writing
 WRITING_CELLS = 2  # cells with ink from which the card counts as written on
 
+# zxing-cpp's local binarizer finds most codes; a blurred or unevenly lit one that it misses, the
+# global one often finds. Both passes are joined (a code found twice counts once).
+BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram)
+
 CODE_IN_URL = re.compile(r"/k/([0-9A-Za-z-]{1,20})/?$")
 
 
@@ -217,7 +221,14 @@ class Anchor:
 
 def find_anchors(grey: np.ndarray) -> list[Anchor]:
     """Every QR code on the page that could be a card's, top to bottom, left to right."""
-    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True)
+    found = [
+        barcode
+        for binarizer in BINARIZERS
+        for barcode in zxingcpp.read_barcodes(
+            grey, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True, binarizer=binarizer
+        )
+    ]
+    found.sort(key=lambda barcode: not barcode.valid)  # a code read beats the same one unread
     anchors, centres = [], []
     for barcode in found:
         code = _code(barcode.text) if barcode.valid else None
