@@ -60,7 +60,9 @@ def test_an_uploaded_stack_is_summed_up_card_by_card(app, krm_client, sheet):
         scanstack.Marked(codes[0], 5, "lob", "cross"),
         scanstack.Marked(codes[1], 2, "kritik", "cross", writing=True),
     ]
-    response = upload(krm_client, stack(sheet, truths), received_on="2026-12-01")
+    data = stack(sheet, truths)
+    assert len(data) > 256 * 1024  # larger than any other form may be: the upload limit is raised
+    response = upload(krm_client, data, received_on="2026-12-01")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "2 Karten gefunden, 1 gespeichert, 1 zur Prüfung, 0 Seiten ohne Karte." in html
@@ -214,3 +216,15 @@ def test_only_the_krm_officer_sees_the_scans_and_their_pictures(app, accounts, r
     for path in (SCAN, REVIEW, f"/admin/paper/review/{item_id}/picture"):
         assert client.get(path).status_code == 403, path
     assert "Scan einlesen" not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_nothing_of_a_scan_reaches_the_log(app, krm_client, sheet, caplog):
+    _pdf, codes = sheet
+    truths = [scanstack.Marked(codes[0], 2, None, "cross", writing=True)]
+    with caplog.at_level("DEBUG"):
+        upload(krm_client, stack(sheet, truths))
+        [item] = queued(app)
+        krm_client.get(REVIEW)
+        krm_client.get(f"/admin/paper/review/{item.id}/picture")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "PNG" not in logged and codes[0] not in logged
