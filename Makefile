@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CATALOG := portal/translations
+VNU_VERSION := 26.9.27
+VNU    := $(VENV)/vnu/.installed-$(VNU_VERSION)
 
-.PHONY: run test lint audit format bench translations translation-new clean
+.PHONY: run test lint audit format bench translations translation-new clean system-packages vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +35,23 @@ run: $(VENV)/.installed
 	@echo
 	$(BIN)/krm run --host $(HOST) --port $(PORT) --debug
 
-test: $(VENV)/.installed-test lint
+# The Debian packages the tests need (.ci/system-packages: installed when we are root with apt,
+# otherwise it prints the apt-get line) and the Nu Html Checker; a skipped test fails the run
+# unless KRM_ALLOW_SKIPS=1 (docs/development.md).
+test: $(VENV)/.installed-test system-packages $(VNU) lint
 	$(BIN)/pytest
+
+system-packages:
+	@.ci/system-packages
+
+# The Nu Html Checker for tests/test_html_checker.py: the vnu-jar npm package, run by Debian's
+# Java. Its install script is skipped: it would download a Java runtime of its own.
+vnu: $(VNU)
+$(VNU): | system-packages
+	@if command -v npm >/dev/null; then \
+		npm install --prefix $(VENV)/vnu --ignore-scripts --no-save --no-audit --no-fund \
+			--loglevel=error vnu-jar@$(VNU_VERSION) && touch $@; \
+	elif [ "$$KRM_ALLOW_SKIPS" != 1 ]; then echo "make test needs npm" >&2; exit 1; fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,9 +1,15 @@
-"""The admin area: one parent blueprint under /admin, one child blueprint per area.
+"""The admin area: one parent blueprint under /admin, and one room (a sub-package) per area.
 
-Access is enforced once, in the parent's ``before_request`` (``admin.access``).
+A room holds its models, services, ``views.py`` with its child blueprint ``bp`` and, where it has
+commands, ``cli.py`` with its ``COMMANDS``; ``ROOMS`` lists them once. Access is enforced once, in
+the parent's ``before_request`` (``admin.access``).
 """
 
 from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
 
 from flask import Blueprint, Flask, current_app, g, url_for
 from werkzeug.exceptions import HTTPException
@@ -15,11 +21,27 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(enforce_access)
 bp.register_error_handler(HTTPException, admin_error)
 
+# The rooms of the officer's desk (docs/architecture.md).
+ROOMS = (
+    "accounts",
+    "inbox",
+    "paper",
+    "locations",
+    "topics",
+    "google",
+    "mail",
+    "export",
+    "surveys",
+    "reports",
+    "audit",
+    "retention",
+)
+
 # The main navigation; each entry shows only to the roles its view admits.
 NAVIGATION = (
     ("admin.inbox.index", "Eingang"),
     ("admin.capture.index", "Papierkarten erfassen"),
-    ("admin.scan.upload", "Scan einlesen"),
+    ("admin.capture.scan.upload", "Scan einlesen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
     ("admin.google.index", "Google-Rezensionen"),
@@ -33,7 +55,7 @@ NAVIGATION = (
 
 @bp.app_template_global()
 def admin_home() -> str:
-    from admin.auth import home_url
+    from admin.accounts.views import home_url
 
     user = g.get("user")
     return home_url(user) if user else url_for("admin.auth.login")
@@ -51,58 +73,25 @@ def admin_navigation() -> list[tuple[str, str]]:
     ]
 
 
-from admin import (  # noqa: E402  (the areas, one blueprint each)
-    audit_views,
-    auth,
-    capture_views,
-    cards_views,
-    export_views,
-    google_views,
-    inbox_views,
-    mail_views,
-    report_views,
-    settings_views,
-    survey_views,
-)
-from admin.paper import scan_views  # noqa: E402
+def _room_modules(part: str) -> list[ModuleType]:
+    """The rooms' ``views`` (each with its blueprint ``bp``) or ``cli`` (its ``COMMANDS``)."""
+    names = (f"admin.{room}.{part}" for room in ROOMS)
+    return [importlib.import_module(name) for name in names if importlib.util.find_spec(name)]
 
-for child in (
-    auth.bp,
-    inbox_views.bp,
-    capture_views.bp,
-    scan_views.bp,
-    cards_views.bp,
-    settings_views.bp,
-    report_views.bp,
-    export_views.bp,
-    survey_views.bp,
-    google_views.bp,
-    mail_views.bp,
-    audit_views.bp,
-):
-    bp.register_blueprint(child)
+
+for views in _room_modules("views"):
+    bp.register_blueprint(views.bp)
 
 
 def init_app(app: Flask) -> None:
-    from admin.cli import teams_cli, users_cli
-    from admin.export_cli import export_command, surveys_cli
-    from admin.google_cli import google_cli
-    from admin.mail_cli import mail_cli
-    from admin.paper.scan_cli import paper_cli
-    from admin.report_cli import report_command
-    from admin.retention_cli import purge_command
+    from admin.demo import demo_command
     from portal.extensions import csrf
     from portal.public import bp as public_bp
 
     csrf.init_app(app)
     csrf.exempt(public_bp)  # anonymous, cookieless, frozen: it defends itself (see collector)
     app.register_blueprint(bp)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(teams_cli)
-    app.cli.add_command(export_command)
-    app.cli.add_command(surveys_cli)
-    app.cli.add_command(report_command)
-    app.cli.add_command(google_cli)
-    app.cli.add_command(purge_command)
-    app.cli.add_command(mail_cli)
-    app.cli.add_command(paper_cli)
+    for cli in _room_modules("cli"):
+        for command in cli.COMMANDS:
+            app.cli.add_command(command)
+    app.cli.add_command(demo_command)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from admin.models import User
+from admin.accounts.models import User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.vocab import Role

@@ -29,7 +29,7 @@ KRM = [sys.executable, "-c", "from portal.cli import main; main()"]
 
 def database(rows: int) -> str:
     """A migrated SQLite database with ``rows`` reactions in ``WEEK``, built once and reused."""
-    from admin.export import Week
+    from admin.export.service import Week
 
     DATA.mkdir(exist_ok=True)
     path = DATA / f"export-{rows}.sqlite3"

@@ -12,7 +12,7 @@ Each case calls the functions the admin views call (``admin.inbox.inbox_page`` a
 ``admin.reports.annual_report``) and is timed as the median of 7 runs after a warm-up (the annual
 report: of 3). The headline figures are the slowest of their group: "inbox page" covers the two
 counts at the top, the first page, page 101 through the keyset cursor, the filters and a team
-lead's view; "search" covers the four searches; search goes through ``admin.inbox``, so it
+lead's view; "search" covers the four searches; search goes through ``admin.inbox.query``, so it
 measures whatever full-text search the code has for each engine.
 """
 
@@ -27,9 +27,9 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
-from admin.inbox import Cursor, InboxFilter, Sort, counts, inbox_page
-from admin.models import User
-from admin.reports import annual_report
+from admin.accounts.models import User
+from admin.inbox.query import Cursor, InboxFilter, Sort, counts, inbox_page
+from admin.reports.figures import annual_report
 from bench.common import DATA, Figure, Section, app_config, isolate_instance, median_ms, size
 from bench.seed import DEFAULT_END, seed
 from portal import create_app, schema

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from admin.models import Concern, Team, Topic
+from admin.accounts.models import Team
+from admin.inbox.models import Concern, Topic
 from cards.models import Location
 from portal.feedback import Feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Status

@@ -45,32 +45,6 @@ def db_revision(message: str, empty: bool) -> None:
     schema.revision(current_app._get_current_object(), message, autogenerate=not empty)
 
 
-@click.command("demo")
-@with_appcontext
-def demo_command() -> None:
-    """Load demo data (a location, cards, feedback) if the database holds no feedback yet."""
-    from cards.qr import card_url
-    from cards.services import list_cards
-    from portal.demo import DEMO_PASSWORD, DEMO_USERS, load_demo, load_demo_accounts
-    from portal.extensions import db
-
-    if current_app.config["ENV"] == "production":
-        raise click.ClickException("Demo data (with known passwords) is refused in production.")
-    accounts = load_demo_accounts(db.session)
-    loaded = load_demo(db.session)
-    db.session.commit()
-    if loaded:
-        click.echo(f"Demo data loaded: {loaded} feedback entries.")
-    else:
-        click.echo("The database already holds feedback; no demo data loaded.")
-    for card in list_cards(db.session)[:3]:
-        url = card_url(current_app.config["PUBLIC_BASE_URL"], card.code)
-        click.echo(f"  Meinungskarte {card.location.name} / {card.label}: {url}")
-    if accounts:
-        names = ", ".join(name for name, _role, _team in DEMO_USERS)
-        click.echo(f"Demo accounts created: {names}, each with the password {DEMO_PASSWORD!r}.")
-
-
 @click.command("freeze")
 @click.option(
     "--out",
@@ -132,7 +106,6 @@ def init_app(app: Flask) -> None:
     from cards.cli import cards_cli, locations_cli
 
     app.cli.add_command(db_cli)
-    app.cli.add_command(demo_command)
     app.cli.add_command(freeze_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -49,6 +49,15 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(BERLIN).date()
 
 
+def local_time(moment: datetime | None) -> str:
+    """A moment as the office reads it: ``dd.mm.yyyy HH:MM`` in Europe/Berlin."""
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if moment else "–"
+
+
+def local_day(moment: datetime | None) -> str:
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y") if moment else "–"
+
+
 @dataclass(frozen=True)
 class Deadlines:
     acknowledge_by: datetime | None  # only when an answer was requested

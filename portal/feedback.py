@@ -12,7 +12,8 @@ from cards.models import Card, Location
 from portal.db import Base, UTCDateTime, utcnow, vocab_type
 
 if TYPE_CHECKING:
-    from admin.models import Concern, Note, Team
+    from admin.accounts.models import Team
+    from admin.inbox.models import Concern, Note
 from portal.vocab import OPEN_STATUSES, Area, Channel, Kind, Status
 
 
@@ -66,13 +67,13 @@ class Feedback(Base):
     acknowledge_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_by: Mapped[datetime] = mapped_column(UTCDateTime)
-    # When the Zwischennachricht went out (portal.outbox), where closing takes longer.
+    # When the Zwischennachricht went out (portal.mail.outbox), where closing takes longer.
     interim_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Keyed hash of card and normalised text: the same text from the same card is stored once.
     duplicate_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    # When the retention purge removed the free text, contact data and notes (admin.retention).
+    # When the retention purge removed text, contact data and notes (admin.retention.service).
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[Card | None] = relationship()

@@ -19,15 +19,18 @@ from flask_frozen import Freezer, MissingURLGeneratorWarning
 from cards.services import list_cards
 from portal import create_app
 from portal.extensions import db
-from portal.i18n import LANGUAGES
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from portal.public import LOCALIZED
 
 # Written into every output folder, so a later freeze knows it may replace the folder's content.
 MARKER = ".meinungskarte-site"
 MARKER_TEXT = "Written by `krm freeze`. The next freeze replaces every file in this folder.\n"
 CARD_ENDPOINT = "public.card"
-# Any path no page has: the app answers it with its friendly 404 page, which we keep as 404.html.
-NOT_FOUND_PROBE = "/404.html"
+# Files no page links to but browsers and crawlers ask for at the site's root.
+ROOT_FILES = ("/robots.txt", "/favicon.ico")
+# No page has these paths: the app answers each with its friendly 404 page in the language of the
+# path's prefix, which we keep as the file of that name.
+NOT_FOUND_PAGE = "404.html"
 
 
 class FreezeError(Exception):
@@ -67,14 +70,19 @@ def freeze_site(config: dict[str, Any] | None, out: Path) -> FrozenSite:
         with app.app_context():
             codes = [card.code for card in list_cards(db.session, include_retired=True)]
 
-        def pages() -> Iterator[tuple[str, dict[str, str]]]:
+        def pages() -> Iterator[tuple[str, dict[str, str]] | str]:
             for lang in LANGUAGES:
                 for endpoint in sorted(LOCALIZED - {CARD_ENDPOINT}):
                     yield endpoint, {"lang": lang}
                 for code in codes:
                     yield CARD_ENDPOINT, {"code": code, "lang": lang}
+            yield from ROOT_FILES
 
-        freezer = Freezer(app, with_no_argument_rules=False, log_url_for=False)
+        # Static files only as the pages ask for them (their url_for calls, logged by the
+        # freezer): the admin area's and the print sheets' stylesheets stay out of the site.
+        freezer = Freezer(
+            app, with_static_files=False, with_no_argument_rules=False, log_url_for=True
+        )
         freezer.register_generator(pages)
         out.mkdir(parents=True, exist_ok=True)
         (out / MARKER).write_text(MARKER_TEXT)
@@ -82,8 +90,10 @@ def freeze_site(config: dict[str, Any] | None, out: Path) -> FrozenSite:
             # The collector and the health check have GET rules too; they stay live on purpose.
             warnings.simplefilter("ignore", MissingURLGeneratorWarning)
             files = {page.path.as_posix() for page in freezer.freeze_yield()}
-        (out / "404.html").write_bytes(_not_found_page(app, public_base_url))
-        files.add("404.html")
+        for lang in LANGUAGES:
+            path = not_found_path(lang)
+            (out / path).write_bytes(_not_found_page(app, public_base_url, "/" + path))
+            files.add(path)
         return FrozenSite(out, sorted(files), app.config["COLLECTOR_URL"])
     finally:
         with app.app_context():
@@ -112,14 +122,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _not_found_page(app: Flask, public_base_url: str) -> bytes:
-    """The app's own 404 page, for the web server's ``error_page 404 /404.html``.
+def not_found_path(lang: str) -> str:
+    """``404.html`` for German, ``en/404.html`` … for the others, where their pages are."""
+    return NOT_FOUND_PAGE if lang == DEFAULT_LANGUAGE else f"{lang}/{NOT_FOUND_PAGE}"
+
+
+def _not_found_page(app: Flask, public_base_url: str, probe: str) -> bytes:
+    """The app's own 404 page, for the web server's ``error_page 404 /404.html`` (``/en/…``).
 
     It is served for any missing path at any depth, so its links must not be relative: it is
     rendered live (without Frozen-Flask's relative ``url_for``) under the real base URL, which
     makes them absolute paths that include the site's sub-path.
     """
-    response = app.test_client().get(NOT_FOUND_PROBE, base_url=public_base_url)
+    response = app.test_client().get(probe, base_url=public_base_url)
     if response.status_code != 404:
-        raise FreezeError(f"Expected a 404 page for {NOT_FOUND_PROBE}, got {response.status}.")
+        raise FreezeError(f"Expected a 404 page for {probe}, got {response.status}.")
     return response.data

@@ -88,6 +88,10 @@ def security_headers(response: Response) -> Response:
         headers["Strict-Transport-Security"] = HSTS
     for name, value in headers.items():
         response.headers.setdefault(name, value)
+    if admin:
+        # Shared office computers: no admin page or download stays in a cache, and the back
+        # button after signing out shows nothing. Public pages keep their caching.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -16,14 +16,15 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MODEL_MODULES = (
     "cards.models",
     "portal.feedback",
-    "admin.models",
-    "admin.surveys",
-    "admin.export_models",
-    "admin.google_models",
+    "admin.accounts.models",
+    "admin.inbox.models",
+    "admin.surveys.models",
+    "admin.export.models",
+    "admin.google.models",
     "portal.audit",
-    "portal.mail_texts",
-    "portal.outbox",
-    "admin.paper.scan_models",
+    "portal.mail.texts",
+    "portal.mail.outbox",
+    "admin.paper.models",
 )
 
 # What the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow

@@ -94,13 +94,20 @@ DEFAULTS: dict[str, Any] = {
     # Admin sessions end after this much idle time, and in any case after a working day.
     "ADMIN_IDLE_MINUTES": 60,
     "ADMIN_SESSION_HOURS": 10,
+    # Failed sign-ins: per client and, from unknown browsers, per account; a browser with a valid
+    # device cookie for the account is judged on its own failures only (admin/devices.py).
     "LOGIN_LIMITS": "10 per 10 minutes",
     "LOGIN_ACCOUNT_LIMITS": "5 per 10 minutes",
+    "LOGIN_DEVICE_LIMITS": "5 per 10 minutes",
+    "LOGIN_DEVICE_DAYS": 180,  # a device cookie lasts this long after the last sign-in
     # Print sheets: the size of one card (A6, A5 or A4), laid out on A4 pages.
     "CARD_SIZE": "A6",
     # Print sheets in a second language: the folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf
     # (Debian's fonts-dejavu-core). German alone needs no font file.
     "SHEET_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
+    # /robots.txt: "allow" (public pages yes, admin area and collector no), "deny" (nothing), or
+    # the file's whole text.
+    "ROBOTS": "allow",
     # Set by `krm freeze`: an app with the public pages only, whose forms post to COLLECTOR_URL.
     "PUBLIC_ONLY": False,
     "FREEZING": False,
@@ -151,6 +158,7 @@ def _derive(app: Flask) -> None:
         config["RATELIMIT_STORAGE_OPTIONS"] = options
     config["STATE"] = str(config["STATE"]).upper()
     config["ACCESSIBILITY_REVIEWED"] = parse_date(config["ACCESSIBILITY_REVIEWED"])
+    config["ROBOTS"] = parse_robots(config["ROBOTS"])
     production = config["ENV"] == "production"
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -190,6 +198,19 @@ def parse_date(value: Any) -> date:
         return date.fromisoformat(str(value).strip())
     except ValueError as error:
         raise ConfigurationError(f"{value!r} is not a date: write it as 2026-12-02.") from error
+
+
+def parse_robots(value: Any) -> str:
+    """``allow``, ``deny`` or a robots.txt text; a lone word that is neither is a typo, not a text
+    (served as it is, it would let crawlers into the admin area)."""
+    text = str(value if value is not None else "allow").strip()
+    if text.lower() in ("allow", "deny"):
+        return text.lower()
+    if ":" not in text:
+        raise ConfigurationError(
+            f"KRM_ROBOTS is {text!r}: write allow, deny or the text of robots.txt."
+        )
+    return text
 
 
 def parse_mapping(value: Any) -> dict[str, str]:

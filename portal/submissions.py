@@ -15,8 +15,8 @@ from cards.codes import normalize as normalize_code
 from cards.models import Card
 from portal.deadlines import deadlines_for
 from portal.feedback import Feedback
-from portal.mailer import MailConfig
-from portal.outbox import enqueue
+from portal.mail.outbox import enqueue
+from portal.mail.smtp import MailConfig
 from portal.privacy import mask_personal_data
 from portal.text import fingerprint_text
 from portal.vocab import Area, Channel, Kind, MailKind

@@ -4,7 +4,8 @@ SQLite is the default. Test modules marked ``pytest.mark.engines`` run every tes
 app twice, on SQLite and on a real PostgreSQL server; modules marked ``pytest.mark.limiters`` run
 their rate-limit tests on the memory storage and on a real Redis server. The servers are
 throwaway ones on loopback (``tests.servers``), started once per session when first needed.
-Without the binaries those runs are skipped locally, but fail in CI (``CI`` set).
+Without the binaries those runs are skipped locally, but fail in CI (``CI`` set); and a skipped
+test fails the run unless ``KRM_ALLOW_SKIPS=1`` (``tests/no_skips.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from portal import create_app, schema
 from portal.extensions import db
 from portal.feedback import Feedback
 from tests import servers
+from tests.no_skips import pytest_sessionfinish, pytest_terminal_summary  # noqa: F401 (hooks)
 
 ENGINES = ("sqlite", "postgresql")
 LIMITER_STORAGES = ("memory", "redis")
@@ -252,9 +254,9 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def accounts(app):
     """Two teams and a user of every role: krm, team (Team 3), read; all with PASSWORD."""
-    from admin.accounts import add_user
-    from admin.models import Team
-    from admin.topics import add_named
+    from admin.accounts.models import Team
+    from admin.accounts.service import add_user
+    from admin.topics.service import add_named
     from portal.db import utcnow
     from portal.vocab import Role
 
@@ -303,12 +305,12 @@ def load_demo_site(app, tmp_path: Path) -> dict:
     """
     import json
 
-    from admin.google_models import GoogleReview
-    from admin.google_replies import Actor, add_template
-    from admin.google_sync import SyncContext, import_takeout
-    from admin.models import Topic
+    from admin import demo
+    from admin.google.models import GoogleReview
+    from admin.google.replies import Actor, add_template
+    from admin.google.sync import SyncContext, import_takeout
+    from admin.inbox.models import Topic
     from cards.models import Card
-    from portal import demo
     from portal.db import utcnow
 
     takeout = tmp_path / "reviews.json"

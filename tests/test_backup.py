@@ -7,9 +7,9 @@ from conftest import base_config
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
-from admin.inbox import search_condition
+from admin.demo import load_demo, load_demo_accounts
+from admin.inbox.query import search_condition
 from portal import create_app, schema
-from portal.demo import load_demo, load_demo_accounts
 from portal.extensions import db
 from portal.feedback import Feedback
 

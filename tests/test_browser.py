@@ -19,8 +19,8 @@ from conftest import base_config, load_demo_site, stored_feedback
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from admin.demo import DEMO_PASSWORD
 from portal import create_app
-from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 

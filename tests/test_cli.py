@@ -62,7 +62,7 @@ def test_the_krm_console_script_is_installed_and_speaks_flask():
 def test_demo_creates_one_account_per_role_that_can_sign_in(app, runner):
     from conftest import login
 
-    from portal.demo import DEMO_PASSWORD
+    from admin.demo import DEMO_PASSWORD
 
     result = runner.invoke(args=["demo"])
     assert "Demo accounts created: krm, teamleitung, bericht" in result.output

@@ -194,6 +194,46 @@ def test_own_and_unknown_origins_are_accepted(make_app, origin):
     assert response.status_code == 303
 
 
+def test_a_foreign_referer_without_origin_is_refused_with_the_text_kept(app, client):
+    """A browser that sends no Origin but a Referer: the page that posted is on another site."""
+    response = client.post(
+        "/submit",
+        data={"rating": "1", "text": "Von woanders, ohne Origin", "lang": "en"},
+        headers={"Referer": "https://evil.example/fake-form.html"},
+    )
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "sent from another website" in page
+    assert "Von woanders, ohne Origin</textarea>" in page
+    assert 'name="lang" value="en"' in page
+    assert stored_feedback(app) == []
+    with_null = client.post(
+        "/submit",
+        data={"rating": "1"},
+        headers={"Origin": "null", "Referer": "https://evil.example/"},
+    )
+    assert with_null.status_code == 403
+    assert stored_feedback(app) == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Referer": "http://127.0.0.1:5000/k/ABC23/"},
+        {"Referer": "https://www.jc.example/kontakt/?quelle=karte"},
+        {"Referer": ""},
+        {},
+        {"Origin": "http://127.0.0.1:5000", "Referer": "https://evil.example/"},
+    ],
+    ids=["own-referer", "allowed-site", "empty-referer", "no-referer", "own-origin-wins"],
+)
+def test_own_or_no_referer_is_accepted(make_app, headers):
+    app = make_app(ALLOWED_ORIGINS="https://www.jc.example")
+    response = app.test_client().post("/submit", data={"rating": "3"}, headers=headers)
+    assert response.status_code == 303
+    assert len(stored_feedback(app)) == 1
+
+
 def test_the_same_text_from_the_same_card_is_stored_once_a_day(app, client):
     for _ in range(3):
         assert post(client, text="Zu lange Wartezeit!").status_code == 303

@@ -12,11 +12,12 @@ from conftest import csrf_token, login
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from admin.export import ExportError, Week, neutralise, run_export
-from admin.export_layout import DEFAULT_LAYOUT, FIELDS
-from admin.export_models import ExportColumn, ExportRun
-from admin.models import Concern, Team, Topic
-from admin.surveys import SurveyResult
+from admin.accounts.models import Team
+from admin.export.layout import DEFAULT_LAYOUT, FIELDS
+from admin.export.models import ExportColumn, ExportRun
+from admin.export.service import ExportError, Week, neutralise, run_export
+from admin.inbox.models import Concern, Topic
+from admin.surveys.models import SurveyResult
 from cards.services import add_cards, add_location
 from portal.audit import AuditEvent
 from portal.db import utcnow
@@ -278,7 +279,7 @@ def test_neutralise_touches_formula_text_only():
     assert neutralise("") == ""
 
 
-def test_the_survey_sheet_holds_the_results_of_the_weeks_periods(app, runner, tmp_path):
+def test_the_first_survey_sheet_holds_every_result_with_numbers_as_numbers(app, runner, tmp_path):
     with app.app_context():
         for period, value in (("2026-H2", 2.1), ("2026-Q4", -0.5), ("2026-H1", 9.9), ("2026", 1.5)):
             db.session.add(
@@ -295,8 +296,9 @@ def test_the_survey_sheet_holds_the_results_of_the_weeks_periods(app, runner, tm
     out, _ = export(runner, tmp_path, "--week", W47)
     header, *rows = xlsx_rows(out, "Kundenbefragung")
     assert header == ["Zeitraum", "Dienststelle", "Merkmal", "Wert", "Skala", "Befragte"]
-    assert rows == [
+    assert rows == [  # no export carried survey results before: all of them
         ["2026", "gesamt", "'=Gesamtzufriedenheit", 1.5, "Schulnote 1-6", None],
+        ["2026-H1", "gesamt", "'=Gesamtzufriedenheit", 9.9, "Schulnote 1-6", None],
         ["2026-H2", "gesamt", "'=Gesamtzufriedenheit", 2.1, "Schulnote 1-6", 412],
         ["2026-Q4", "gesamt", "'=Gesamtzufriedenheit", -0.5, "Schulnote 1-6", None],
     ]
@@ -313,8 +315,13 @@ def test_the_survey_sheet_holds_the_results_of_the_weeks_periods(app, runner, tm
         name="e.csv",
     )
     header, *rows = csv_rows(surveys)
+    # Nothing changed since the XLSX: the latest periods (2026, 2026-H2, 2026-Q4 end together).
+    assert [row[0] for row in rows] == ["2026", "2026-H2", "2026-Q4"]
     assert rows[1] == ["2026-H2", "gesamt", "'=Gesamtzufriedenheit", "2,1", "Schulnote 1-6", "412"]
     assert rows[2][3] == "-0,5"  # a number, not text: not neutralised
+    with app.app_context():
+        runs = db.session.scalars(select(ExportRun).order_by(ExportRun.id)).all()
+        assert [(run.format, run.surveys) for run in runs] == [("xlsx", 4), ("csv", 3)]
 
 
 def test_an_empty_week_still_has_the_header_and_the_survey_sheet(app, runner, tmp_path):
@@ -551,3 +558,133 @@ def test_a_large_week_is_streamed_not_held_in_memory(app):
     assert run.rows == 5000
     assert size > 1_000_000
     assert peak < 4_000_000, f"peak {peak / 1e6:.1f} MB"
+
+
+# --- the Kundenbefragung through the office's calendar ------------------------------------------
+
+SURVEY_HEADER = "Zeitraum;Dienststelle;Merkmal;Wert;Skala;Befragte"
+
+
+def berlin_noon(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 10, 0, tzinfo=UTC)
+
+
+def import_file(app, name: str, lines: list[str], at: datetime) -> None:
+    from admin.surveys.importer import import_survey_file
+
+    data = "\r\n".join([SURVEY_HEADER, *lines]).encode("utf-8-sig")
+    with app.app_context():
+        import_survey_file(db.session, name, data, actor="test", now=at)
+        db.session.commit()
+
+
+def weekly_export(app, tmp_path, week: str, at: datetime, format: str = "xlsx"):
+    """The Monday export as the officer makes it; the file as the register gets it."""
+    path = tmp_path / f"{week}-{at:%m%d%H%M}.{format}"
+    with app.app_context(), path.open("wb") as out:
+        run_export(db.session, Week.parse(week), format, out, actor="test", now=at)
+        db.session.commit()
+    return path
+
+
+def survey_sheet(path) -> list[tuple]:
+    return [tuple(row[:4]) for row in xlsx_rows(path, "Kundenbefragung")[1:]]
+
+
+H2_2025 = [
+    "2025-H2;gesamt;Gesamtzufriedenheit;2,3;Schulnote 1-6;398",
+    "2025-H2;gesamt;Freundlichkeit;1,9;Schulnote 1-6;398",
+]
+H1_2026 = [
+    "2026-H1;gesamt;Gesamtzufriedenheit;2,1;Schulnote 1-6;412",
+    "2026-H1;gesamt;Freundlichkeit;1,8;Schulnote 1-6;412",
+]
+
+
+def test_a_half_year_imported_after_it_ended_reaches_the_next_export(app, tmp_path):
+    import_file(app, "2025-H2.csv", H2_2025, berlin_noon(2026, 2, 20))
+    import_file(app, "nord.csv", ["2026-Q1;Nord;Wartezeit;87,5;Prozent;"], berlin_noon(2026, 4, 8))
+    # The first export ever carries everything imported so far.
+    first = weekly_export(app, tmp_path, "2026-W16", berlin_noon(2026, 4, 20))
+    assert survey_sheet(first) == [
+        ("2025-H2", "gesamt", "Freundlichkeit", 1.9),
+        ("2025-H2", "gesamt", "Gesamtzufriedenheit", 2.3),
+        ("2026-Q1", "Nord", "Wartezeit", 87.5),
+    ]
+    # Nothing new: the latest period of each Merkmal and Dienststelle, nothing else.
+    quiet = weekly_export(app, tmp_path, "2026-W36", berlin_noon(2026, 9, 7))
+    assert survey_sheet(quiet) == survey_sheet(first)
+
+    # 2026-H1 is published in September and imported on a Thursday; the week exported next
+    # (W37, a week of H2) carries it.
+    import_file(app, "2026-H1.csv", H1_2026, berlin_noon(2026, 9, 10))
+    september = weekly_export(app, tmp_path, "2026-W37", berlin_noon(2026, 9, 14))
+    assert survey_sheet(september) == [
+        ("2026-H1", "gesamt", "Freundlichkeit", 1.8),
+        ("2026-H1", "gesamt", "Gesamtzufriedenheit", 2.1),
+        ("2026-Q1", "Nord", "Wartezeit", 87.5),
+    ]
+
+    # The same files imported again change nothing: 2025-H2 does not come back.
+    import_file(app, "2025-H2.csv", H2_2025, berlin_noon(2026, 9, 15))
+    import_file(app, "2026-H1.csv", H1_2026, berlin_noon(2026, 9, 15))
+    again = weekly_export(app, tmp_path, "2026-W38", berlin_noon(2026, 9, 21))
+    assert survey_sheet(again) == survey_sheet(september)
+
+    # A correction of one value of an old period: that result travels, its neighbour does not.
+    corrected = [H2_2025[0], H2_2025[1].replace("1,9", "2,0")]
+    import_file(app, "2025-H2-korrigiert.csv", corrected, berlin_noon(2026, 9, 23))
+    correction = weekly_export(app, tmp_path, "2026-W39", berlin_noon(2026, 9, 28))
+    assert survey_sheet(correction) == [
+        ("2025-H2", "gesamt", "Freundlichkeit", 2.0),
+        *survey_sheet(september),
+    ]
+
+    # A reactions-only CSV carries no survey results, so it does not move the boundary.
+    import_file(
+        app,
+        "2025-H2-neu.csv",
+        [H2_2025[0].replace("2,3", "2,4"), corrected[1]],
+        berlin_noon(2026, 9, 29),
+    )
+    weekly_export(app, tmp_path, "2026-W40", berlin_noon(2026, 10, 5), format="csv")
+    # An old week exported again: the results changed since the last survey sheet, plus the
+    # latest periods; not the periods of that week.
+    rerun = weekly_export(app, tmp_path, "2026-W10", berlin_noon(2026, 10, 6))
+    assert survey_sheet(rerun) == [
+        ("2025-H2", "gesamt", "Gesamtzufriedenheit", 2.4),
+        *survey_sheet(september),
+    ]
+
+
+def test_the_survey_csv_on_the_export_page_carries_the_same_and_is_logged(app, krm_client):
+    import_file(app, "2025-H2.csv", H2_2025, utcnow() - timedelta(days=200))
+    import_file(app, "2026-H1.csv", H1_2026, utcnow() - timedelta(days=1))
+    page = krm_client.get("/admin/export/").get_data(as_text=True)
+    assert "alle importierten Ergebnisse, weil noch kein Export" in page
+    token = csrf_token(krm_client, "/admin/export/")
+    reactions = krm_client.post(
+        "/admin/export/download", data={"csrf_token": token, "week": W47, "format": "csv"}
+    )
+    assert reactions.status_code == 200
+
+    def survey_csv() -> list[list[str]]:
+        response = krm_client.get(f"/admin/export/kundenbefragung.csv?week={W47}")
+        assert response.status_code == 200
+        text = response.get_data().decode("utf-8-sig")
+        return [row[:4] for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")][1:]
+
+    assert survey_csv() == [
+        ["2025-H2", "gesamt", "Freundlichkeit", "1,9"],
+        ["2025-H2", "gesamt", "Gesamtzufriedenheit", "2,3"],
+        ["2026-H1", "gesamt", "Freundlichkeit", "1,8"],
+        ["2026-H1", "gesamt", "Gesamtzufriedenheit", "2,1"],
+    ]
+    assert survey_csv() == [  # downloaded: the next one starts there
+        ["2026-H1", "gesamt", "Freundlichkeit", "1,8"],
+        ["2026-H1", "gesamt", "Gesamtzufriedenheit", "2,1"],
+    ]
+    page = krm_client.get("/admin/export/").get_data(as_text=True)
+    assert "seit dem letzten Export mit Kundenbefragung" in page
+    assert "CSV (nur Kundenbefragung)" in page
+    assert "<td>2 Ergebnisse</td>" in page and "<td>4 Ergebnisse</td>" in page

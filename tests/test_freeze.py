@@ -96,14 +96,16 @@ def form_fields(html: str) -> tuple[str, dict[str, str]]:
     return action, hidden
 
 
-def assert_links_resolve(out: Path, base_url: str, collector_url: str) -> None:
+def assert_links_resolve(out: Path, base_url: str, collector_url: str) -> set[str]:
     """Every href/src in every HTML file leads to a file of the site; every form to the collector.
 
     Each file is placed at its URL under ``base_url``; a link is resolved against that URL the way
     a browser does, so relative links, absolute paths and absolute URLs are all checked alike.
+    Returns the files linked to from another page.
     """
     base = urlsplit(base_url + "/")
     checked = 0
+    linked = set()
     for page in sorted(out.rglob("*.html")):
         page_url = base_url + "/" + page.relative_to(out).as_posix()
         for tag, attrs in tags(page.read_text()):
@@ -121,8 +123,11 @@ def assert_links_resolve(out: Path, base_url: str, collector_url: str) -> None:
                 if path == "" or path.endswith("/"):
                     path += "index.html"
                 assert (out / path).is_file(), f"{page}: {link} → {path} is missing"
+                if path != page.relative_to(out).as_posix():  # not the skip link to #main
+                    linked.add(path)
                 checked += 1
     assert checked > 100, "the check must see the links"
+    return linked
 
 
 def test_every_page_in_every_language_and_every_card_retired_too(app, tmp_path):
@@ -197,6 +202,50 @@ def test_every_link_resolves_and_forms_post_to_the_collector(
     assert_links_resolve(site.out, base_url.rstrip("/"), site.collector_url)
     if base_url.startswith(SUB_PATH_BASE):
         assert 'href="/meinungskarte/feedback/"' in (site.out / "404.html").read_text()
+
+
+def test_the_demo_site_holds_the_pages_and_only_the_files_they_load(app, tmp_path):
+    """No admin or print stylesheet: besides its pages, the site has what they link to, the 404
+    pages, and the two files asked for at every site's root."""
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    site = freeze(app, tmp_path / "site")
+
+    linked = assert_links_resolve(site.out, "http://127.0.0.1:5000", site.collector_url)
+    assets = {name for name in site.files if not name.endswith(".html")}
+    assert assets == {name for name in linked if not name.endswith(".html")} | {
+        "robots.txt",
+        "favicon.ico",
+    }
+    assert {"static/css/portal.css", "static/favicon.svg"} <= assets
+    assert not {"static/css/admin.css", "static/css/sheet.css"} & set(site_files(site.out))
+    not_linked = {name for name in site.files if name.endswith(".html")} - linked
+    assert not_linked == {prefixed(lang, "404.html") for lang in LANGUAGES}
+
+
+def test_every_language_has_its_own_404_page(app, tmp_path):
+    site = freeze(app, tmp_path / "site", PUBLIC_BASE_URL=SUB_PATH_BASE)
+
+    for lang, language in LANGUAGES.items():
+        html = (site.out / prefixed(lang, "404.html")).read_text()
+        declared = f'<html lang="{language.lang_attribute}" dir="{language.direction}">'
+        assert declared in html, lang
+        feedback = "/meinungskarte" + "/" + prefixed(lang, "feedback/")
+        assert f'href="{feedback}"' in html, "absolute paths: served at any depth"
+    assert "<h1>This page does not exist.</h1>" in (site.out / "en" / "404.html").read_text()
+    assert 'dir="rtl"' in (site.out / "ar" / "404.html").read_text()
+
+
+def test_robots_txt_and_favicon_are_in_the_site_as_the_app_serves_them(app, tmp_path):
+    site = freeze(app, tmp_path / "site", PUBLIC_BASE_URL=SUB_PATH_BASE)
+    live = app.test_client()
+
+    robots = (site.out / "robots.txt").read_text()
+    assert (
+        robots
+        == "User-agent: *\nDisallow: /meinungskarte/admin/\nDisallow: /meinungskarte/submit\n"
+    )
+    assert (site.out / "favicon.ico").read_bytes() == live.get("/favicon.ico").data
+    assert (site.out / "favicon.ico").read_bytes()[:4] == b"\x00\x00\x01\x00", "a real ICO"
 
 
 @pytest.mark.parametrize(("lang", "path"), [("de", "/danke/"), ("en", "/en/danke/")])
@@ -304,6 +353,12 @@ ROOT_LOCATIONS = """\
             proxy_set_header X-Forwarded-Proto $scheme;
         }}
         location = /healthz {{ proxy_pass http://127.0.0.1:{collector}; }}
+        location /en/ {{ error_page 404 /en/404.html; }}
+        location /ar/ {{ error_page 404 /ar/404.html; }}
+        location /uk/ {{ error_page 404 /uk/404.html; }}
+        location /ru/ {{ error_page 404 /ru/404.html; }}
+        location /tr/ {{ error_page 404 /tr/404.html; }}
+        location /ls/ {{ error_page 404 /ls/404.html; }}
         location /static/ {{ expires 7d; }}
         location = /.meinungskarte-site {{ return 404; }}
 """
@@ -311,7 +366,15 @@ ROOT_LOCATIONS = """\
 SUB_PATH_LOCATIONS = """\
         error_page 404 {prefix}/404.html;
         location = {prefix} {{ return 301 {prefix}/; }}
-        location {prefix}/ {{ alias {site}/; }}
+        location {prefix}/ {{
+            alias {site}/;
+            location {prefix}/en/ {{ error_page 404 {prefix}/en/404.html; }}
+            location {prefix}/ar/ {{ error_page 404 {prefix}/ar/404.html; }}
+            location {prefix}/uk/ {{ error_page 404 {prefix}/uk/404.html; }}
+            location {prefix}/ru/ {{ error_page 404 {prefix}/ru/404.html; }}
+            location {prefix}/tr/ {{ error_page 404 {prefix}/tr/404.html; }}
+            location {prefix}/ls/ {{ error_page 404 {prefix}/ls/404.html; }}
+        }}
         location = {prefix}/submit {{
             proxy_pass http://127.0.0.1:{collector};
             proxy_set_header Host $host;
@@ -443,6 +506,12 @@ def test_nginx_serves_the_frozen_site_next_to_the_collector(make_app, tmp_path, 
         status, _, body = fetch(port, "GET", f"{prefix}/gibt-es/nicht/")
         assert status == 404
         assert body == (site.out / "404.html").read_bytes()
+        for lang in ("en", "ar", "ls"):
+            status, headers, body = fetch(port, "GET", f"{prefix}/{lang}/gibt-es/nicht/")
+            assert status == 404
+            assert body == (site.out / lang / "404.html").read_bytes()
+            assert headers["Content-Security-Policy"] == CSP
+        assert fetch(port, "GET", f"{prefix}/en/k/{retired}/")[0] == 200, "pages still found"
     finally:
         servers.stop(nginx)
         collector.shutdown()

@@ -14,16 +14,16 @@ import pytest
 from conftest import csrf_token, login
 from sqlalchemy import func, select
 
-from admin.google_client import (
+from admin.google.client import (
     GoogleClient,
     GoogleConfig,
     GoogleError,
     TokenSource,
     load_credentials,
 )
-from admin.google_models import GoogleReview, ReplyTemplate
-from admin.google_replies import Actor, render_reply, template_problem
-from admin.google_sync import SyncContext, erase_names, sync_reviews
+from admin.google.models import GoogleReview, ReplyTemplate
+from admin.google.replies import Actor, render_reply, template_problem
+from admin.google.sync import SyncContext, erase_names, sync_reviews
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.feedback import Feedback
@@ -530,8 +530,8 @@ def test_a_static_token_is_sent_as_bearer():
 def _accounts(app) -> None:
     from conftest import PASSWORD
 
-    from admin.accounts import add_user
-    from admin.models import User
+    from admin.accounts.models import User
+    from admin.accounts.service import add_user
     from portal.db import utcnow
     from portal.vocab import Role
 
@@ -832,7 +832,7 @@ def test_the_client_refuses_an_over_long_reply_without_calling(httpserver):
 
 
 def test_services_record_the_actor(google_app, httpserver):
-    from admin.google_replies import save_draft
+    from admin.google.replies import save_draft
 
     _synced(google_app, httpserver, [review("r1")])
     with google_app.app_context():
@@ -908,11 +908,11 @@ def test_an_edit_on_google_does_not_bring_back_a_purged_text(google_app, httpser
 def test_a_sync_racing_another_one_ends_with_one_line(google_runner, httpserver, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    import admin.google_cli
+    import admin.google.cli
 
     def racing(*_args, **_kwargs):
         raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
 
-    monkeypatch.setattr(admin.google_cli, "sync_reviews", racing)
+    monkeypatch.setattr(admin.google.cli, "sync_reviews", racing)
     line = one_line_error(sync(google_runner))
     assert "anderer Abgleich" in line

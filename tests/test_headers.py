@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from conftest import csrf_token, load_demo_site
 
-from portal.demo import DEMO_PASSWORD
+from admin.demo import DEMO_PASSWORD
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 INLINE = re.compile(r"<script|<style|<[a-z][^>]*\s(?:style|on[a-z]+)\s*=", re.IGNORECASE)
@@ -32,6 +32,7 @@ def check_headers(response, path: str, *, secure: bool = False) -> None:
     assert headers.get("X-Frame-Options") == "DENY", where
     admin = path == "/admin" or path.startswith("/admin/")
     assert headers.get("Referrer-Policy") == ("same-origin" if admin else "no-referrer"), where
+    assert (headers.get("Cache-Control") == "no-store") is admin, where
     permissions = headers.get("Permissions-Policy", "")
     for feature in ("camera", "microphone", "geolocation", "payment"):
         assert f"{feature}=()" in permissions, where
@@ -119,6 +120,48 @@ def test_every_route_sends_the_security_headers(site_app, scheme):
                     statuses.add(response.status_code)
     # Pages, downloads, redirects, refused and invalid posts were all among them.
     assert {200, 302, 303, 400, 422} <= statuses
+
+
+def test_no_admin_response_is_stored_while_public_pages_keep_their_caching(site_app):
+    """Shared office computers: no admin page, download or redirect stays in a cache."""
+    app, site = site_app
+    anonymous = app.test_client()
+    officer = signed_in(app)
+    token = csrf_token(officer)
+    rules = sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint == "admin.auth.logout")
+    seen = {"admin": set(), "public": set(), "downloads": set()}
+    for rule in rules:
+        for path in rule_urls(rule, site):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                for client in (anonymous, officer):
+                    data = {"csrf_token": token} if client is officer else None
+                    response = client.open(path, method=method, data=data)
+                    check_caching(response, path, seen)
+    week = f"{date.today().year}-W01"
+    for path, data in (
+        ("/admin/export/download", {"csrf_token": token, "week": week, "format": "xlsx"}),
+        ("/admin/export/download", {"csrf_token": token, "week": week, "format": "csv"}),
+        ("/admin/login", {"name": "krm", "password": "wrong password!!"}),
+    ):
+        check_caching(app.test_client().post(path, data=data), path, seen)
+        check_caching(officer.post(path, data=data), path, seen)
+    assert {"/admin/login", "/admin/", "/admin/export/download"} <= seen["admin"]
+    assert {"/", "/feedback/", "/static/css/portal.css"} <= seen["public"]
+    assert {"xlsx", "csv"} <= seen["downloads"]
+
+
+def check_caching(response, path: str, seen: dict) -> None:
+    where = f"{response.request.method} {path} ({response.status_code})"
+    cache_control = response.headers.get("Cache-Control", "")
+    if path == "/admin" or path.startswith("/admin/"):
+        assert cache_control == "no-store", where
+        seen["admin"].add(path)
+        disposition = response.headers.get("Content-Disposition", "")
+        if "attachment" in disposition:
+            seen["downloads"].add(disposition.rpartition(".")[2].strip('"'))
+    else:
+        assert "no-store" not in cache_control, where
+        seen["public"].add(path)
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,9 @@ from markupsafe import escape
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from admin.accounts.models import Team
 from admin.forms import single_line
-from admin.models import Note, Team, Topic
+from admin.inbox.models import Note, Topic
 from cards.models import Card
 from cards.services import add_location
 from portal.db import utcnow

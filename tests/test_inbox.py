@@ -10,8 +10,16 @@ import pytest
 from conftest import login
 from sqlalchemy import event, select
 
-from admin.inbox import Cursor, InboxFilter, fts_query, inbox_page, search_condition, tsquery
-from admin.models import Team, User
+from admin.accounts.models import Team, User
+from admin.inbox.query import (
+    Cursor,
+    InboxFilter,
+    fts_query,
+    inbox_page,
+    reference_id,
+    search_condition,
+    tsquery,
+)
 from cards.services import add_cards, add_location
 from portal.db import utcnow
 from portal.extensions import db
@@ -240,13 +248,84 @@ def test_postgres_search_stems_german_words_and_reads_the_gin_index(app, krm_cli
 def test_postgres_search_keeps_only_letters_and_digits():
     assert tsquery('Wartezeit "Büro!') == "Wartezeit:* & Büro:*"
     assert tsquery("* - ' ( & | ! <->") == ""
-    assert tsquery("x-ray 2026") == "x:* & ray:* & 2026:*"
+    assert tsquery("x-ray 2026") == "x:* & ray:* & (2026:* | -2026:*)"
 
 
 def test_search_quotes_every_word_as_a_prefix_phrase():
     assert fts_query('Wartezeit "Büro') == '"Wartezeit"* """Büro"*'
     assert fts_query("* - ' (") == ""
     assert fts_query("NEAR( -x") == '"NEAR("* "-x"*'
+
+
+def test_search_finds_an_entry_by_its_reference(app, krm_client, accounts):
+    """A reference finds that entry besides the text matches; a bare number also the texts."""
+    entry = add(app, text="Freundliche Beratung am Empfang")
+    mention = add(app, text=f"Meine Wartemarke hatte die Nummer {entry}")
+    follow_up = add(app, text=f"Nachtrag zu KRM-{entry}: es hat sich erledigt")
+    add(app, text="Ohne Zahl")
+    for query in (f"KRM-{entry}", f"krm {entry}", f"KRM {entry}", f"krm-{entry}"):
+        found = listed(krm_client.get("/admin/", query_string={"q": query}))
+        assert sorted(found) == sorted([entry, follow_up]), query
+    for query in (str(entry), f"#{entry}"):
+        found = listed(krm_client.get("/admin/", query_string={"q": query}))
+        assert sorted(found) == sorted([entry, mention, follow_up]), query
+    assert listed(krm_client.get("/admin/", query_string={"q": "KRM-99999999"})) == []
+    assert listed(client_of(app, "lead3").get("/admin/", query_string={"q": str(entry)})) == []
+
+
+def test_a_reference_is_the_whole_search_and_fits_an_id():
+    assert [reference_id(q) for q in ("KRM-42", "krm 42", "KRM – 42", "krm42", "#42", " 042 ")] == [
+        42
+    ] * 6
+    for q in ("KRM-42 Wartezeit", "42 43", "KRM", "#", "4a", "KR-42", "99999999999", "-42"):
+        assert reference_id(q) is None, q
+
+
+def test_a_reference_search_pages_in_time_order(app, accounts):
+    """The entry a number names comes in its place by time received, from the fast paths too.
+
+    It is not a text match, so SQLite's window of the highest matching ids and PostgreSQL's walk
+    through the newest rows must add it; here it falls into the window and onto page 2.
+    """
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    texts = [f"Platzhalter {'x' * (n + 1)}" for n in range(24)]
+    older = [add(app, text=texts[n], at=base + timedelta(minutes=n)) for n in range(12)]
+    named = add(app, text="Ohne Zahl", at=base + timedelta(minutes=20, seconds=30))
+    newer = [add(app, text=texts[n], at=base + timedelta(minutes=n)) for n in range(12, 24)]
+    for n, ident in enumerate(older + newer):
+        edit(app, ident, text=f"Wartemarke {named} Besuch {'x' * (n + 1)}")
+    with app.app_context():
+        times = dict(db.session.execute(select(Feedback.id, Feedback.received_at)).all())
+    expected = sorted([*older, named, *newer], key=lambda i: (times[i], i), reverse=True)
+    assert expected[3] == named
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.name == "krm"))
+        seen, cursor = [], None
+        while True:
+            page = inbox_page(
+                db.session,
+                InboxFilter(q=str(named)),
+                user=officer,
+                now=utcnow(),
+                before=cursor,
+                limit=3,
+            )
+            seen += [row.id for row in page.rows]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    assert seen == expected
+
+
+def test_a_search_of_stop_words_only_finds_what_sqlite_finds(app, krm_client):
+    """German stemming drops "die" and "der"; PostgreSQL then matches the words as they are."""
+    waiting = add(app, text="Die Wartezeit war zu lang")
+    appointment = add(app, text="Der Termin fiel aus")
+    add(app, text="Alles gut")
+    assert listed(krm_client.get("/admin/", query_string={"q": "die"})) == [waiting]
+    assert listed(krm_client.get("/admin/", query_string={"q": "DER"})) == [appointment]
+    assert listed(krm_client.get("/admin/", query_string={"q": "die wartezeit"})) == [waiting]
+    assert listed(krm_client.get("/admin/", query_string={"q": "der die"})) == []
 
 
 def test_search_pages_follow_the_time_received_not_the_id(app, accounts):

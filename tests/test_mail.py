@@ -18,13 +18,14 @@ from aiosmtpd.controller import Controller
 from conftest import PASSWORD, csrf_token, login
 from sqlalchemy import select
 
-from admin.mail import queue_interim
+from admin.mail.service import queue_interim
 from portal.audit import AuditEvent
+from portal.deadlines import BERLIN
 from portal.extensions import db
 from portal.feedback import Feedback
-from portal.mail_texts import DEFAULTS, PLACEHOLDERS, default_texts, save_template, texts_problem
-from portal.mailer import Mail, MailConfig, build_message, valid_address
-from portal.outbox import OutboxMessage, Sender, send_due
+from portal.mail.outbox import OutboxMessage, Sender, send_due
+from portal.mail.smtp import Mail, MailConfig, build_message, valid_address
+from portal.mail.texts import DEFAULTS, PLACEHOLDERS, default_texts, save_template, texts_problem
 from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Channel, MailKind, MailStatus, Status
 from tests.servers import self_signed_certificate
@@ -183,7 +184,7 @@ def test_no_acknowledgement_without_email_or_consent(app, smtp):
 
 
 def test_without_mail_settings_nothing_is_queued_and_the_admin_area_says_so(make_app):
-    from admin.accounts import add_user
+    from admin.accounts.service import add_user
     from portal.vocab import Role
 
     app = make_app()
@@ -459,11 +460,50 @@ def test_officer_is_reminded_and_sends_the_interim_reply_in_one_step(app, smtp, 
     assert "Zwischennachricht per E-Mail gesendet" in page
 
 
+def test_the_interim_reply_date_is_checked_and_becomes_the_closing_deadline(app, smtp, accounts):
+    post_feedback(app.test_client(), lang="de")
+    feedback = only_feedback(app)
+    original = feedback.close_by.astimezone(BERLIN).date()
+    client = app.test_client()
+    login(client, "krm")
+    page = client.get(f"/admin/entries/{feedback.id}").get_data(as_text=True)
+    assert (
+        f"Das Datum wird die neue Abschlussfrist des Eintrags (bisher {original:%d.%m.%Y})" in page
+    )
+
+    token = csrf_token(client, f"/admin/entries/{feedback.id}")
+    reason = "Wir warten auf eine Stellungnahme des Fachbereichs."
+    today = datetime.now(BERLIN).date()
+    for refused_day in (today - timedelta(days=3), today):
+        refused = client.post(
+            f"/admin/entries/{feedback.id}/interim",
+            data={"reason": reason, "until": refused_day.isoformat(), "csrf_token": token},
+        )
+        assert refused.status_code == 422
+        html = refused.get_data(as_text=True)
+        assert "Das voraussichtliche Datum muss nach heute liegen." in html
+        assert f">{reason}</textarea>" in html and f'value="{refused_day.isoformat()}"' in html
+    assert only_feedback(app).close_by == feedback.close_by
+
+    until = original + timedelta(days=10)
+    with client.post(
+        f"/admin/entries/{feedback.id}/interim",
+        data={"reason": reason, "until": until.isoformat(), "csrf_token": token},
+    ) as response:
+        assert response.status_code == 303
+    text, _html = plain_and_html(smtp.recorder.messages[-1])
+    assert f"voraussichtlich bis zum {until.day}. " in text and str(until.year) in text
+    assert only_feedback(app).close_by.astimezone(BERLIN).date() == until
+    page = client.get(f"/admin/entries/{feedback.id}").get_data(as_text=True)
+    assert f"Abschluss bis</dt><dd>{until:%d.%m.%Y}</dd>" in page
+    assert f"Abschlussfrist: {original:%d.%m.%Y} → {until:%d.%m.%Y}" in page
+
+
 def test_interim_reply_needs_an_email_and_an_open_entry(app, accounts):
     post_feedback(app.test_client(), email=None)
     with app.app_context():
-        from admin.mail import MailActionError
-        from admin.models import User
+        from admin.accounts.models import User
+        from admin.mail.service import MailActionError
 
         feedback = db.session.scalars(select(Feedback)).one()
         user = db.session.scalars(select(User).where(User.name == "krm")).one()
@@ -597,7 +637,7 @@ def test_officer_sends_now_discards_and_finds_it_in_the_protokoll(make_app):
     post_feedback(app.test_client())
     client = app.test_client()
     with app.app_context():
-        from admin.accounts import add_user
+        from admin.accounts.service import add_user
         from portal.vocab import Role
 
         add_user(db.session, "chefin", PASSWORD, Role.KRM, actor="test", now=datetime.now(UTC))
@@ -619,7 +659,7 @@ def test_officer_sends_now_discards_and_finds_it_in_the_protokoll(make_app):
 
 
 def test_retention_helpers_remove_finished_messages_and_those_of_purged_entries(app, smtp):
-    from portal.outbox import forget_feedback, purge_outbox
+    from portal.mail.outbox import forget_feedback, purge_outbox
 
     client = app.test_client()
     post_feedback(client)  # sent

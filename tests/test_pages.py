@@ -29,6 +29,7 @@ class Page(HTMLParser):
         self.tags: list[tuple[str, dict]] = []
         self.label_for: set[str] = set()
         self.stylesheets: list[str] = []
+        self.icons: list[dict] = []
         self.links: list[str] = []
         self.feed(html)
 
@@ -39,6 +40,8 @@ class Page(HTMLParser):
             self.label_for.add(attributes["for"])
         if tag == "link" and attributes.get("rel") == "stylesheet":
             self.stylesheets.append(attributes["href"])
+        if tag == "link" and attributes.get("rel") == "icon":
+            self.icons.append(attributes)
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
 
@@ -62,9 +65,76 @@ def test_every_page_with_its_css_fits_in_14_kb_gzip(client, path):
     response = client.get(path)
     page = Page(response.get_data(as_text=True))
     weight = len(gzip.compress(response.data))
-    for href in page.stylesheets + [tag["src"] for tag in page.all("img")]:
+    icons = [icon["href"] for icon in page.icons]
+    for href in page.stylesheets + icons + [tag["src"] for tag in page.all("img")]:
         weight += len(gzip.compress(client.get(href).data))
     assert weight <= BUDGET, f"{path} weighs {weight} bytes gzip"
+
+
+def description(html: str) -> str:
+    [meta] = [tag for tag in Page(html).all("meta") if tag.get("name") == "description"]
+    return meta["content"]
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_every_page_describes_itself_in_its_language(client, code):
+    """Search engines show the description under the title: one of its own for every page."""
+    texts = {
+        path: description(client.get(localized(path, code)).get_data(as_text=True))
+        for path in PAGES
+    }
+    assert len(set(texts.values())) == len(PAGES), texts
+    for path, text in texts.items():
+        assert 40 <= len(text) <= 160, (path, text)
+        if code != DEFAULT_LANGUAGE:
+            german = description(client.get(path).get_data(as_text=True))
+            assert text != german, (code, path)
+    english = description(client.get("/en/feedback/").get_data(as_text=True))
+    assert english.startswith("The form for your feedback to the Jobcenter")
+    missing = client.get(localized("/gibt-es-nicht/", code))
+    assert missing.status_code == 404 and description(missing.get_data(as_text=True))
+
+
+def test_every_page_has_an_svg_favicon_and_favicon_ico_answers(client):
+    for path in ALL_PAGES:
+        [icon] = Page(client.get(path).get_data(as_text=True)).icons
+        assert icon["type"] == "image/svg+xml" and icon["href"] == "/static/favicon.svg"
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.data.startswith(b"<svg") and len(svg.data) < 1024
+    ico = client.get("/favicon.ico")
+    assert (ico.status_code, ico.mimetype) == (200, "image/vnd.microsoft.icon")
+    assert ico.data[:4] == b"\x00\x00\x01\x00", "a real ICO file, not the SVG"
+    assert "Set-Cookie" not in ico.headers
+
+
+def test_robots_txt_keeps_crawlers_out_of_the_admin_area_and_the_collector(client):
+    response = client.get("/robots.txt")
+    assert (response.status_code, response.mimetype) == (200, "text/plain")
+    assert response.get_data(as_text=True) == (
+        "User-agent: *\nDisallow: /admin/\nDisallow: /submit\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("deny", "User-agent: *\nDisallow: /\n"),
+        (" Allow ", "User-agent: *\nDisallow: /portal/admin/\nDisallow: /portal/submit\n"),
+        ("User-agent: *\nDisallow: /intern/", "User-agent: *\nDisallow: /intern/\n"),
+    ],
+    ids=["deny", "allow-under-a-sub-path", "own-text"],
+)
+def test_robots_txt_says_what_the_installation_wants(make_app, setting, expected):
+    app = make_app(ROBOTS=setting, PUBLIC_BASE_URL="https://jc.example/portal")
+    assert app.test_client().get("/robots.txt").get_data(as_text=True) == expected
+
+
+def test_a_robots_setting_that_is_neither_a_choice_nor_a_text_is_refused(make_app):
+    from portal.settings import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="KRM_ROBOTS"):
+        make_app(ROBOTS="alow")
 
 
 @pytest.mark.parametrize("code", list(LANGUAGES))

@@ -10,7 +10,7 @@ import pytest
 from conftest import stored_feedback
 from sqlalchemy import select
 
-from admin.paper.scan_models import ScannedPage, ScanReview
+from admin.paper.models import ScannedPage, ScanReview
 from cards.services import add_cards, add_location, list_cards
 from portal.audit import AuditEvent
 from portal.db import utcnow

@@ -15,8 +15,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, insert, select
 
-from admin.models import Concern, Topic
-from admin.reports import (
+from admin.inbox.models import Concern, Topic
+from admin.reports.figures import (
     DECIMAL,
     PERCENT,
     Row,
@@ -26,7 +26,7 @@ from admin.reports import (
     default_year,
     year_period,
 )
-from admin.surveys import SurveyResult
+from admin.surveys.models import SurveyResult
 from cards.models import Location
 from portal.extensions import db
 from portal.feedback import Feedback
@@ -688,3 +688,70 @@ def test_the_dashboard_page_renders_svg_and_tables(app, accounts):
     assert ">Diese Woche und dieser Monat</caption>" in page
     assert 'aria-current="page"' in page and ">Berichte</a>" in page
     assert "<script" not in page
+
+
+# --- the interim reply and the standard --------------------------------------------------------
+
+
+def test_an_interim_reply_in_time_counts_as_within_the_standard_when_closed_by_its_date(
+    app, accounts
+):
+    from datetime import date
+
+    from admin.accounts.models import User
+    from admin.mail.service import queue_interim
+    from portal.mail.smtp import MailConfig
+    from portal.submissions import Submission, submit_feedback
+
+    config = MailConfig.from_config({"MAIL_SERVER": "127.0.0.1", "MAIL_FROM": "krm@jc.example"})
+    received = berlin(2025, 3, 3, 10)  # closing deadline: 17.03.2025
+
+    def entry(text, *, interim_at=None, until=date(2025, 3, 31), closed_at=None, at=received):
+        with app.app_context():
+            stored = submit_feedback(
+                db.session,
+                Submission(Channel.HOMEPAGE, "de", text=text, contact_email="a@b.example"),
+                now=at,
+            )
+            feedback = db.session.get(Feedback, stored.feedback_id)
+            feedback.acknowledged_at = at + timedelta(hours=1)
+            if interim_at:
+                officer = db.session.scalars(select(User).where(User.name == "krm")).one()
+                queue_interim(
+                    db.session,
+                    feedback,
+                    reason="Die Stellungnahme des Fachbereichs fehlt noch.",
+                    until=until,
+                    config=config,
+                    actor=officer,
+                    now=interim_at,
+                )
+            if closed_at:
+                feedback.status, feedback.closed_at = Status.DONE, closed_at
+            db.session.commit()
+
+    entry(
+        "in time, closed by the date", interim_at=berlin(2025, 3, 13), closed_at=berlin(2025, 3, 28)
+    )
+    entry(
+        "in time, closed after the date",
+        interim_at=berlin(2025, 3, 13),
+        closed_at=berlin(2025, 4, 2),
+    )
+    entry("no interim reply", closed_at=berlin(2025, 3, 28))
+    entry("interim reply too late", interim_at=berlin(2025, 3, 19), closed_at=berlin(2025, 3, 28))
+    # Received in December, the interim reply names a date after the report is made: not judged.
+    entry(
+        "open, moved deadline ahead",
+        at=berlin(2025, 12, 1),
+        interim_at=berlin(2025, 12, 10),
+        until=date(2026, 1, 20),
+    )
+    with app.app_context():
+        report = annual_report(db.session, 2025, berlin(2026, 1, 10))
+    standard = rows_of(report, "qualitaetsstandard")
+    assert standard["fristgerecht erledigt"].current == 1
+    assert standard["nach Fristablauf erledigt"].current == 3
+    assert standard["offen und überfällig"].current == 0
+    assert standard["offen, Frist läuft noch (nicht gezählt)"].current == 1
+    assert rows_of(report, "ueberblick")["Im Qualitätsstandard erledigt"].current == 25.0

@@ -10,16 +10,17 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import func, select, text
 
-from admin.google_models import GoogleReview
-from admin.models import Concern, Note, User
-from admin.reports import annual_report
-from admin.retention import PURGED, RetentionError, cutoff_for, purge
-from admin.triage import add_note
+from admin.accounts.models import User
+from admin.google.models import GoogleReview
+from admin.inbox.models import Concern, Note
+from admin.inbox.triage import add_note
+from admin.reports.figures import annual_report
+from admin.retention.service import PURGED, RetentionError, cutoff_for, purge
 from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
 from portal.feedback import Feedback
-from portal.outbox import OutboxMessage
+from portal.mail.outbox import OutboxMessage
 from portal.submissions import Submission, submit_feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, MailKind, MailStatus, Status
 
@@ -238,7 +239,7 @@ def purge_now(app, months: int = 24):
 
 def test_the_setting_decides_the_period(make_app):
     app = make_app(RETENTION_MONTHS=6)
-    from admin.accounts import add_user
+    from admin.accounts.service import add_user
     from portal.vocab import Role
 
     with app.app_context():

@@ -11,7 +11,7 @@ import pytest
 from conftest import csrf_token, login, stored_feedback
 from sqlalchemy import select
 
-from admin.paper.scan_models import ScanReview
+from admin.paper.models import ScanReview
 from cards.services import add_cards, add_location, list_cards
 from portal.audit import AuditEvent
 from portal.db import utcnow

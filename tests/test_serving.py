@@ -198,6 +198,24 @@ def test_the_example_of_deploy_md_serves_site_collector_and_admin_over_tls(make_
             assert sent.status == 303
             assert sent.headers["Location"] == f"{base_url}/danke/"
             assert fetch("GET", "/danke/")[0].status == 200
+            missing, body = fetch("GET", "/en/xyz/")
+            assert missing.status == 404
+            assert b'<html lang="en" dir="ltr">' in body
+            assert b"<h1>This page does not exist.</h1>" in body
+            assert "default-src 'none'" in missing.headers["Content-Security-Policy"]
+            missing, body = fetch("GET", "/ar/k/GIBTESNICHT/")
+            assert (missing.status, b'<html lang="ar" dir="rtl">' in body) == (404, True)
+            missing, body = fetch("GET", "/xyz/")
+            assert (missing.status, b"<h1>Diese Seite gibt es nicht.</h1>" in body) == (404, True)
+            robots, body = fetch("GET", "/robots.txt")
+            assert (robots.status, robots.headers["Content-Type"]) == (200, "text/plain")
+            assert b"Disallow: /admin/\nDisallow: /submit\n" in body
+            icon, body = fetch("GET", "/favicon.ico")
+            assert (icon.status, icon.headers["Content-Type"], body[:4]) == (
+                200,
+                "image/x-icon",
+                b"\x00\x00\x01\x00",
+            )
             health, body = fetch("GET", "/healthz")
             assert (health.status, json.loads(body)["status"]) == (200, "ok")
             login, body = fetch("GET", "/admin/login")

@@ -6,8 +6,9 @@ import pytest
 from conftest import csrf_token, login
 from sqlalchemy import select
 
-from admin.models import Team, Topic
-from admin.topics import DuplicateName, add_named, list_topics, set_active
+from admin.accounts.models import Team
+from admin.inbox.models import Topic
+from admin.topics.service import DuplicateName, add_named, list_topics, set_active
 from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db

@@ -10,8 +10,8 @@ from conftest import csrf_token
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from admin.survey_import import SurveyFileError, import_survey_file, read_survey_file
-from admin.surveys import SurveyResult
+from admin.surveys.importer import SurveyFileError, import_survey_file, read_survey_file
+from admin.surveys.models import SurveyResult
 from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
@@ -230,6 +230,35 @@ def test_reimporting_a_period_replaces_it_for_its_locations(app, runner, tmp_pat
         ("2026-H1", "gesamt", "Gesamtzufriedenheit", 2.0, "Schulnote 1-6", 415),
         ("2026-H2", "gesamt", "Gesamtzufriedenheit", 2.4, "Schulnote 1-6", 380),
     ]
+
+
+def test_importing_the_same_file_again_changes_nothing_and_a_correction_one_result(app, krm_client):
+    def upload(text: str, name: str = "befragung.csv") -> str:
+        token = csrf_token(krm_client, "/admin/surveys/")
+        response = krm_client.post(
+            "/admin/surveys/",
+            data={"csrf_token": token, "file": (io.BytesIO(text.encode("utf-8-sig")), name)},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 303
+        return krm_client.get("/admin/surveys/").get_data(as_text=True)
+
+    def changed_at() -> dict[str, datetime]:
+        with app.app_context():
+            query = select(SurveyResult.indicator, SurveyResult.changed_at)
+            return dict(db.session.execute(query).all())
+
+    assert "3 Ergebnisse aus „befragung.csv“ importiert, davon 3 neu oder geändert" in upload(GOOD)
+    first = changed_at()
+    assert "3 Ergebnisse aus „befragung.csv“ importiert, davon 0 neu oder geändert" in upload(GOOD)
+    assert changed_at() == first
+    corrected = GOOD.replace("1.8;Schulnote 1-6;412", "1,9;Schulnote 1-6;412")
+    assert "davon 1 neu oder geändert" in upload(corrected, "korrigiert.csv")
+    after = changed_at()
+    assert after["Freundlichkeit"] > first["Freundlichkeit"]
+    assert after["Gesamtzufriedenheit"] == first["Gesamtzufriedenheit"]
+    assert after["Wartezeit"] == first["Wartezeit"]
+    assert (("2026-H1", "gesamt", "Freundlichkeit", 1.9, "Schulnote 1-6", 412)) in results(app)
 
 
 # --- the admin page ----------------------------------------------------------------------------

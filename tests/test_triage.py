@@ -9,8 +9,9 @@ import pytest
 from conftest import csrf_token, login
 from sqlalchemy import select
 
-from admin.models import Concern, Team, Topic, User
-from admin.triage import (
+from admin.accounts.models import Team, User
+from admin.inbox.models import Concern, Topic
+from admin.inbox.triage import (
     ConcernInput,
     EntryChanges,
     TriageError,
@@ -502,3 +503,73 @@ def test_the_history_lists_events_oldest_first(app, krm_client, critic):
     krm_client.post(f"/admin/entries/{critic}", data=form(token, status="in_bearbeitung"))
     html = krm_client.get(f"/admin/entries/{critic}").text.split('id="history-title"')[1]
     assert html.index("Notiz hinzugefügt") < html.index("Status: neu → in Bearbeitung")
+
+
+# --- the interim reply moves the closing deadline ---------------------------------------------
+
+INBOX_ROW = re.compile(r'<tr( class="is-overdue")?>\s*<td><input[^>]+value="(\d+)"')
+
+
+def send_interim(app, entry_id: int, *, at, until) -> None:
+    """The officer's interim reply as the entry page sends it, at a given time."""
+    from admin.mail.service import queue_interim
+    from portal.mail.smtp import MailConfig
+
+    config = MailConfig.from_config({"MAIL_SERVER": "127.0.0.1", "MAIL_FROM": "krm@jc.example"})
+    with app.app_context():
+        officer = db.session.scalars(select(User).where(User.name == "krm")).one()
+        queue_interim(
+            db.session,
+            db.session.get(Feedback, entry_id),
+            reason="Wir warten auf die Stellungnahme des Fachbereichs.",
+            until=until,
+            config=config,
+            actor=officer,
+            now=at,
+        )
+        db.session.commit()
+
+
+def test_an_interim_reply_in_time_moves_the_deadline_and_the_entry_is_not_overdue_before_it(
+    app, krm_client
+):
+    from datetime import timedelta
+
+    from portal.deadlines import end_of_day, local_date
+
+    received = utcnow() - timedelta(days=20)  # the 14 days ended six days ago
+    ids = []
+    for name in ("in time", "none", "too late"):
+        with app.app_context():
+            stored = submit_feedback(
+                db.session,
+                Submission(
+                    channel=Channel.HOMEPAGE, language="de", text=name, contact_email="a@b.example"
+                ),
+                now=received,
+            )
+            db.session.commit()
+        ids.append(stored.feedback_id)
+        edit(app, stored.feedback_id, acknowledged_at=received + timedelta(hours=2))
+    in_time, without, too_late = ids
+    original = entry(app, in_time).close_by
+    until = local_date(utcnow()) + timedelta(days=5)
+    send_interim(app, in_time, at=received + timedelta(days=10), until=until)
+    send_interim(app, too_late, at=received + timedelta(days=16), until=until)
+
+    assert entry(app, in_time).close_by == end_of_day(until)
+    assert entry(app, too_late).close_by == original  # sent after the 14 days: not moved
+    html = krm_client.get("/admin/").text
+    flagged = {int(number) for mark, number in INBOX_ROW.findall(html) if mark}
+    assert flagged == {without, too_late}
+    overdue = krm_client.get("/admin/?overdue=yes").text
+    assert f'href="/admin/entries/{in_time}"' not in overdue
+    assert f'href="/admin/entries/{without}"' in overdue
+
+    page = krm_client.get(f"/admin/entries/{in_time}").text
+    assert f"Abschluss bis</dt><dd>{until:%d.%m.%Y}</dd>" in page
+    history = page.split('id="history-title"')[1]
+    assert f"Abschlussfrist: {local_date(original):%d.%m.%Y} → {until:%d.%m.%Y}" in history
+    protokoll = krm_client.get("/admin/audit/").text
+    kept = f"Abschlussfrist nicht verschoben, schon abgelaufen am: {local_date(original):%d.%m.%Y}"
+    assert kept in protokoll

@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from admin.capture import PaperCard, capture_paper_card
-from admin.paper.scan_models import ScannedPage, ScanReview
+from admin.paper.models import ScannedPage, ScanReview
+from admin.paper.service import PaperCard, capture_paper_card
 from cards import scan
 from cards.scan import ReadCard, ScanError
 from cards.services import find_card

@@ -25,10 +25,10 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from admin.access import requires
-from admin.capture_views import CaptureForm
 from admin.forms import berlin_date
+from admin.paper.models import ScanReview
 from admin.paper.scan import ScanError, discard_review, next_review, save_review, scan_file, waiting
-from admin.paper.scan_models import ScanReview
+from admin.paper.views import CaptureForm
 from cards.services import list_locations
 from portal.db import utcnow
 from portal.deadlines import BERLIN
@@ -36,7 +36,7 @@ from portal.extensions import csrf, db
 from portal.submissions import Rules
 from portal.vocab import RATINGS, Kind
 
-bp = Blueprint("scan", __name__, url_prefix="/paper")
+bp = Blueprint("scan", __name__)  # nested in the paper room's blueprint (/admin/paper)
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,application/pdf,image/png,image/jpeg,image/tiff"
 ROWS = {
@@ -95,7 +95,7 @@ def upload():
 
 def _upload_page(today, received_on, *, errors=(), report=None, received=None):
     return render_template(
-        "admin/scan.html",
+        "admin/paper/scan.html",
         today=today,
         received=received if received is not None else received_on.isoformat(),
         errors=list(errors),
@@ -113,7 +113,7 @@ def _upload_page(today, received_on, *, errors=(), report=None, received=None):
 def review():
     item = next_review(db.session)
     if item is None:
-        return render_template("admin/scan_review.html", item=None, waiting=0)
+        return render_template("admin/paper/review.html", item=None, waiting=0)
     form = CaptureForm(formdata=None).setup(list_locations(db.session), _today())
     form.code.data = item.code
     form.rating.data = str(item.rating) if item.rating else None
@@ -178,7 +178,7 @@ def _review_page(form: CaptureForm, item: ScanReview) -> str:
         for row, states in boxes.items()
     }
     return render_template(
-        "admin/scan_review.html",
+        "admin/paper/review.html",
         item=item,
         form=form,
         summary=error_summary(form),

@@ -51,4 +51,4 @@ def language_target(code: str) -> dict:
     return {"endpoint": fallback, "lang": code}
 
 
-from portal.public import collector, pages  # noqa: E402, F401  (registers the routes)
+from portal.public import collector, pages, site_files  # noqa: E402, F401  (registers the routes)

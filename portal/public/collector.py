@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from portal.db import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import DEFAULT_LANGUAGE, use_language
-from portal.outbox import send_after_response
+from portal.mail.outbox import send_after_response
 from portal.public import bp
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
@@ -26,7 +26,7 @@ from portal.vocab import Area, Channel, Kind
 def submit():
     form = FeedbackForm(request.form)
     use_language(form.language or DEFAULT_LANGUAGE)
-    if not origin_allowed(request.headers.get("Origin")):
+    if not origin_allowed(request.headers.get("Origin"), request.headers.get("Referer")):
         notice = _(
             "Ihre Nachricht wurde von einer anderen Internetseite gesendet und deshalb nicht "
             "gespeichert. Bitte prüfen Sie sie und senden Sie sie hier noch einmal ab."
@@ -70,14 +70,23 @@ def thanks():
     return redirect(current_app.config["PUBLIC_BASE_URL"] + path, code=303)
 
 
-def origin_allowed(origin: str | None) -> bool:
-    """Refuse posts from foreign pages; no Origin (or ``null``) tells nothing and is let through.
+def origin_allowed(origin: str | None, referer: str | None = None) -> bool:
+    """Refuse posts from foreign pages: a named ``Origin`` decides, else a ``Referer`` does.
 
-    Pages sent with ``Referrer-Policy: no-referrer`` make browsers send ``Origin: null``, and old
-    browsers send none, so only a named foreign origin is refused.
+    Our pages are sent with ``Referrer-Policy: no-referrer``, so browsers post their forms with
+    ``Origin: null`` and no ``Referer``; old browsers send no ``Origin`` at all. ``null`` and a
+    missing or empty header tell nothing: with neither header naming a page the post is let
+    through, while a ``Referer`` naming a foreign page (a browser without ``Origin``) is refused.
     """
-    if not origin or origin == "null":
-        return True
+    if origin and origin != "null":
+        return _own_origin(origin)
+    if referer and referer.strip():
+        return _own_origin(referer)
+    return True
+
+
+def _own_origin(address: str) -> bool:
+    """Whether a URL lies on the public site, the collector or a site of ``KRM_ALLOWED_ORIGINS``."""
     config = current_app.config
     allowed = {
         origin_of(config["PUBLIC_BASE_URL"]),
@@ -85,7 +94,7 @@ def origin_allowed(origin: str | None) -> bool:
         origin_of(request.host_url),
         *(origin_of(url) for url in config["ALLOWED_ORIGINS"]),
     } - {None}
-    return origin_of(origin) in allowed
+    return origin_of(address) in allowed
 
 
 def origin_of(url: str) -> str | None:

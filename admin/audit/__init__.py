@@ -1,0 +1,1 @@
+"""Protokoll: the audit log page and the history of an entry in words."""

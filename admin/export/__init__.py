@@ -1,0 +1,1 @@
+"""Export: the weekly export into the case register and its column layout."""

@@ -1,0 +1,1 @@
+"""Google-Rezensionen: the Business Profile client, sync, replies and reply templates."""

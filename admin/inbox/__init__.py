@@ -1,0 +1,1 @@
+"""Eingang: the inbox query, the entry page, triage and the Anliegen of a reaction."""

@@ -1,0 +1,1 @@
+"""Dienststellen und Karten: the views over the card domain in ``cards/``."""

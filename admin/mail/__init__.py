@@ -1,0 +1,1 @@
+"""E-Mail: interim replies, the daily digest and the outbox page (sending is ``portal.mail``)."""

@@ -1,0 +1,1 @@
+"""Papierkarten: paper cards typed in by the officer."""

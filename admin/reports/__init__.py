@@ -1,0 +1,1 @@
+"""Berichte: the figures of the annual report, the dashboard, charts and the XLSX."""

@@ -1,0 +1,1 @@
+"""Löschfristen: the purge of texts and contact data after the retention period."""

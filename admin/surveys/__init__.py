@@ -1,0 +1,1 @@
+"""Kundenbefragung: survey results, their import (``krm surveys``) and upload page."""

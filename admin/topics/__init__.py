@@ -1,0 +1,1 @@
+"""Themen und Teams: the lists the officer classifies with."""
