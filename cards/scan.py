@@ -441,10 +441,8 @@ def _snap(summed, xs, y, size, search) -> tuple[float, int, int]:
     squares best; returns (mean border darkness, dx, dy)."""
     shifts = np.arange(-search, search + 1)
     dy, dx = np.meshgrid(shifts, shifts, indexing="ij")
-    scores = np.zeros(dx.shape)
-    for x in xs:
-        scores += _ring(summed, round(x) + dx, round(y) + dy, size)
-    scores /= len(xs)
+    lefts = np.array([round(x) for x in xs])[:, None, None]  # all boxes at once
+    scores = _ring(summed, lefts + dx, round(y) + dy, size).mean(axis=0)
     best = np.unravel_index(np.argmax(scores), scores.shape)
     return float(scores[best]), int(dx[best]), int(dy[best])
 
