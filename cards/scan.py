@@ -313,7 +313,8 @@ def read_card(grey: np.ndarray, anchor: Anchor, page: int, index: int, page_prin
     card, offset = upright(grey, anchor)
     darkness = _darkness(card)
     found = _find_layout(darkness, offset)
-    if found is None and _mirrored(grey, anchor):
+    mirrored = _mirrored(grey, anchor) if found is None else None
+    if mirrored is not None:
         return ReadCard(
             page,
             index,
@@ -323,7 +324,7 @@ def read_card(grey: np.ndarray, anchor: Anchor, page: int, index: int, page_prin
             False,
             certain,
             ["Die Karte ist spiegelverkehrt gescannt."],
-            b"",
+            picture(mirrored),
             None,
             fingerprint,
         )
@@ -373,11 +374,11 @@ def read_card(grey: np.ndarray, anchor: Anchor, page: int, index: int, page_prin
 KINDS = ("lob", "anregung", "kritik")
 
 
-def _mirrored(grey: np.ndarray, anchor: Anchor) -> bool:
-    """Whether the card's boxes are where a mirror image would put them: zxing-cpp reads a
-    mirrored QR code as well, so only the layout shows it."""
+def _mirrored(grey: np.ndarray, anchor: Anchor) -> np.ndarray | None:
+    """The card turned the right way round if its boxes are where a mirror image puts them:
+    zxing-cpp reads a mirrored QR code as well, so only the layout shows it."""
     card, offset = upright(grey, _mirror(anchor))
-    return _find_layout(_darkness(card), offset) is not None
+    return card if _find_layout(_darkness(card), offset) is not None else None
 
 
 def upright(grey: np.ndarray, anchor: Anchor) -> tuple[np.ndarray, tuple[float, float]]:

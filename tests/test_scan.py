@@ -165,6 +165,7 @@ def test_a_mirrored_scan_is_refused(sheet):
         ["Die Karte ist spiegelverkehrt gescannt."]
     ]
     assert not found[codes[0]].clear
+    assert found[codes[0]].picture.startswith(b"\x89PNG")  # turned the right way round
 
 
 @pytest.mark.parametrize(
