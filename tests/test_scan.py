@@ -348,3 +348,32 @@ def test_the_picture_is_an_upright_small_png(sheet):
         (picture.width // 2, picture.height // 2, picture.width, picture.height)
     )
     assert sum(top_left.histogram()[:64]) > 5 * sum(bottom_right.histogram()[:64])
+
+
+def test_a_sheet_pdf_itself_is_read_page_by_page(sheet):
+    """A PDF that is not one scanned image a page (here the print sheet) is rasterised."""
+    pdf, codes = sheet
+    pages = list(scan.read_pages(scan.open_file(pdf)))
+    assert len(pages) == 10
+    assert [card.code for card in pages[0].cards] == codes[:4]
+    assert {card.layout for page in pages for card in page.cards} == {CURRENT.name}
+    assert pages[0].cards[0].reasons == ["Keine Bewertung angekreuzt."]
+
+
+def test_a_card_that_fails_keeps_the_other_cards_of_its_page(sheet, monkeypatch):
+    pdf, codes = sheet
+    truths = [scanstack.Marked(code, 2, None, "cross") for code in codes[:2]]
+    [page] = scanstack.make_stack(pdf, truths, dpi=200)
+    read_card = scan.read_card
+
+    def failing_first(grey, anchor, page, index, fingerprint):
+        if anchor.code == codes[0]:
+            raise ValueError("kaputt")
+        return read_card(grey, anchor, page, index, fingerprint)
+
+    monkeypatch.setattr(scan, "read_card", failing_first)
+    [result] = scan.read_pages(scan.open_file(page))
+    assert [card.code for card in result.cards] == [codes[1]]
+    assert result.error == (
+        "Seite 1: eine Karte kann nicht gelesen werden (kaputt); bitte von Hand erfassen."
+    )

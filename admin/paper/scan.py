@@ -138,6 +138,8 @@ def _page(session, page, received_on, actor, actor_id, now, rules, dry_run) -> l
         _card(session, card, received_on, actor, actor_id, now, rules, dry_run)
         for card in page.cards
     ]
+    if page.error:  # a card of the page that could not be read: the officer types it in
+        outcomes.append(CardOutcome(page.page, NO_CARD, message=page.error))
     if not dry_run:
         session.add(ScannedPage(fingerprint=page.fingerprint, read_at=now, cards=len(page.cards)))
         session.flush()
