@@ -216,3 +216,18 @@ def test_an_invalid_retention_setting_is_refused(make_app):
     result = app.test_cli_runner().invoke(args=["purge"])
     assert result.exit_code == 1
     assert "KRM_SCAN_RETENTION_DAYS muss eine ganze Zahl ab 1 sein, nicht 0." in result.output
+
+
+def test_a_card_of_an_unknown_code_goes_to_review(app, runner, sheet, tmp_path):
+    from cards.models import Card
+
+    _pdf, codes = sheet
+    with app.app_context():
+        db.session.delete(db.session.scalars(select(Card).where(Card.code == codes[0])).one())
+        db.session.commit()
+    path = stack(tmp_path, sheet, [scanstack.Marked(codes[0], 5, "lob", "cross")])
+    [line] = [json.loads(line) for line in scan(runner, path, "--json").stdout.splitlines()]
+    assert (line["state"], line["entry"]) == ("zur Prüfung", None)
+    assert f"Eine Karte mit dem Code „{codes[0]}“ gibt es nicht." in line["message"]
+    [queued] = reviews(app)
+    assert "code" in queued.uncertain_fields and stored_feedback(app) == []

@@ -5,15 +5,19 @@ German message for every file it cannot read."""
 from __future__ import annotations
 
 import io
+import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import base_config
 from PIL import Image
 
 from cards import scan, sheets
 from cards.layouts import CURRENT, LAYOUTS, layout
 from cards.services import add_cards, add_location, list_cards
+from portal import create_app
 from portal.extensions import db
 from tests import scanstack
 
@@ -23,24 +27,26 @@ JOBCENTER = "Jobcenter Musterstadt"
 
 
 @pytest.fixture(scope="module")
-def sheet(tmp_path_factory):
+def sheet(tmp_path_factory, migrated_database):
     """A real sheet of 40 cards, written by `krm cards sheet`, and the cards' codes in order."""
-    from portal import create_app, schema
-    from tests.conftest import base_config
-
-    path = tmp_path_factory.mktemp("scan") / "krm.sqlite3"
-    app = create_app(base_config(path))
-    schema.upgrade(app)
-    with app.app_context():
-        add_location(db.session, "HST", "Hauptstelle Musterstadt")
-        add_cards(db.session, "HST", "Empfang", count=40)
-        db.session.commit()
-        codes = [card.code for card in list_cards(db.session, location_code="HST")]
-    out = path.parent / "sheet.pdf"
-    result = app.test_cli_runner().invoke(args=["cards", "sheet", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        db.engine.dispose()
+    folder = tmp_path_factory.mktemp("scan")
+    shutil.copy(migrated_database, folder / "krm.sqlite3")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("KRM_"):
+                patch.delenv(name)
+        patch.setenv("KRM_INSTANCE_PATH", str(folder / "instance"))
+        app = create_app(base_config(folder / "krm.sqlite3"))
+        with app.app_context():
+            add_location(db.session, "HST", "Hauptstelle Musterstadt")
+            add_cards(db.session, "HST", "Empfang", count=40)
+            db.session.commit()
+            codes = [card.code for card in list_cards(db.session, location_code="HST")]
+        out = folder / "sheet.pdf"
+        result = app.test_cli_runner().invoke(args=["cards", "sheet", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            db.engine.dispose()
     return out.read_bytes(), codes
 
 
@@ -195,19 +201,13 @@ def test_cards_printed_in_layout_1_are_still_read(name, pdf_name, variant):
     assert sum(found[truth.code].clear for truth in truths) >= 3 if name == "1" else True
 
 
-def test_bilingual_cards_of_the_current_layout(tmp_path):
-    from portal import create_app, schema
-    from tests.conftest import base_config
-
-    app = create_app(base_config(tmp_path / "krm.sqlite3"))
-    schema.upgrade(app)
+def test_bilingual_cards_of_the_current_layout(app):
     with app.app_context():
         add_location(db.session, "HST", "Hauptstelle")
         cards = add_cards(db.session, "HST", "Empfang", count=2)
         db.session.commit()
         pdf = sheets.sheet_pdf(cards, base_url=BASE_URL, jobcenter_name=JOBCENTER, language="ar")
         codes = [card.code for card in cards]
-        db.engine.dispose()
     truths = [
         scanstack.Marked(codes[0], 5, "lob", "fill"),
         scanstack.Marked(codes[1], 1, None, "overshoot"),
