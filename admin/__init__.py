@@ -41,6 +41,7 @@ ROOMS = (
 NAVIGATION = (
     ("admin.inbox.index", "Eingang"),
     ("admin.capture.index", "Papierkarten erfassen"),
+    ("admin.capture.scan.upload", "Scan einlesen"),
     ("admin.cards.index", "Dienststellen und Karten"),
     ("admin.settings.index", "Themen und Teams"),
     ("admin.google.index", "Google-Rezensionen"),

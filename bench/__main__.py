@@ -1,8 +1,8 @@
 """``make bench`` / ``python -m bench [PART ...]``: run the benchmarks, print one table.
 
-Parts: collector, freeze, export, inbox, privacy (all of them by default, in that order). A run of
-all parts also writes ``docs/performance.md``: the table, the machine, how each figure is measured
-(the parts' docstrings) and what profiling found (``bench/findings.md``). Sizes come from
+Parts: collector, freeze, export, inbox, privacy, scan (all of them by default, in that order).
+A run of all parts also writes ``docs/performance.md``: the table, the machine, how each figure is
+measured (the parts' docstrings) and what profiling found (``bench/findings.md``). Sizes come from
 environment variables (``BENCH_ROWS``, ``BENCH_EXPORT_ROWS``, ``BENCH_CARDS``, ``BENCH_SECONDS`` …,
 see each part), so a quick run is ``make bench BENCH_ROWS=100000``.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.common import Section, table
 
-PARTS = ("collector", "freeze", "export", "inbox", "privacy")
+PARTS = ("collector", "freeze", "export", "inbox", "privacy", "scan")
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 FINDINGS = Path(__file__).resolve().parent / "findings.md"

@@ -50,7 +50,12 @@ QR_BOX = 38.0
 QR_INSET = 3.0
 COLUMN_X = PADDING - QR_INSET + QR_BOX + 1  # the text beside the QR code
 COLUMN_WIDTH = DESIGN[0] - PADDING - COLUMN_X
-BOX = 4.0  # a tick box
+# The tick boxes follow layout version 2 of cards/layouts.py (what the scanner reads): 5 mm
+# boxes 3 mm from their smiley or label, so an overshooting tick stays clear of them, the kinds
+# in fixed thirds of the width, and the marking hint under the question.
+LAYOUT_VERSION = 2
+BOX = 5.0  # a tick box
+MARK_GAP = 3.0  # between a tick box and its smiley or label
 FACE = 6.0  # a smiley
 GAP = 2.5  # between the parts of a card
 
@@ -180,6 +185,7 @@ class CardTexts:
     title: str
     scan: str
     question: str
+    hint: str
     ratings: tuple[str, ...]
     kinds: tuple[str, ...]
     message: str
@@ -201,6 +207,7 @@ def card_texts(code: str) -> CardTexts:
             title=_("Ihre Meinung zählt"),
             scan=_("Scannen Sie den Code oder öffnen Sie:"),
             question=_("Wie zufrieden sind Sie mit dem Jobcenter?"),
+            hint=_("Bitte ankreuzen: ein Kästchen je Zeile."),
             ratings=tuple(str(words) for _value, words in RATINGS),
             kinds=tuple(str(label) for label in KINDS),
             message=_("Ihre Nachricht:"),
@@ -413,8 +420,11 @@ def _draw_card(
     y = _text(pdf, x, max(top + QR_BOX, beside) + 1, width, texts.question, 8, "B")
     if second:
         y = _second(pdf, second, x, y, width, second.question, 7.5, "B")
+    y = _text(pdf, x, y, width, texts.hint, 7, color=MUTED)
+    if second:
+        y = _second(pdf, second, x, y, width, second.hint, 6.5, color=MUTED)
     y = _draw_scale(pdf, x, y + 1, width, texts, second)
-    y = _draw_kinds(pdf, x, y + GAP, texts, second)
+    y = _draw_kinds(pdf, x, y + GAP, width, texts, second)
     y = _text(pdf, x, y + GAP, width, texts.message, 8, "B")
     if second:
         y = _second(pdf, second, x, y, width, second.message, 7.5, "B")
@@ -486,9 +496,9 @@ def _draw_scale(
     bottom = y
     for index, (value, _words) in enumerate(RATINGS):
         left = x + index * column
-        marks = left + (column - (BOX + 1.5 + FACE)) / 2
+        marks = left + (column - (BOX + MARK_GAP + FACE)) / 2
         _tick_box(pdf, marks, y + (FACE - BOX) / 2)
-        _draw_face(pdf, value, marks + BOX + 1.5, y, FACE)
+        _draw_face(pdf, value, marks + BOX + MARK_GAP, y, FACE)
         words = texts.ratings[index]
         below = _text(pdf, left + 1, y + FACE + 1, column - 2, words, 7, align="C")
         if second:
@@ -523,26 +533,24 @@ def _draw_face(pdf: FPDF, value: str, x: float, y: float, size: float) -> None:
         pdf.bezier([(x + px * unit, y + py * unit) for px, py in MOUTHS[value]])
 
 
-def _draw_kinds(pdf: FPDF, x: float, y: float, texts: CardTexts, second: CardTexts | None) -> float:
-    """Tick boxes for Lob, Anregung and Kritik in one row, each with its translation below.
-    Returns the bottom."""
+def _draw_kinds(
+    pdf: FPDF, x: float, y: float, width: float, texts: CardTexts, second: CardTexts | None
+) -> float:
+    """Tick boxes for Lob, Anregung and Kritik in one row, each in a third of the width (the
+    same place in every language), with its translation below. Returns the bottom."""
     pdf.set_text_color(TEXT)
     bottom = y + BOX
     for index, label in enumerate(texts.kinds):
-        text = latin1(label)
-        _tick_box(pdf, x, y)
+        left = x + index * width / len(texts.kinds)
+        _tick_box(pdf, left, y)
         pdf.set_font("Helvetica", "", 9)
-        pdf.set_xy(x + BOX + 1.5, y)
-        pdf.cell(h=BOX, text=text)
-        label_width = pdf.get_string_width(text)
+        pdf.set_xy(left + BOX + MARK_GAP, y)
+        pdf.cell(h=BOX, text=latin1(label))
         if second:
-            translated = second.kinds[index]
             pdf.set_font(SECOND_FONT, "", 7)
-            label_width = max(label_width, pdf.get_string_width(translated))
-            pdf.set_xy(x + BOX + 1.5, y + BOX)
-            pdf.cell(h=_line_height(7), text=translated)
+            pdf.set_xy(left + BOX + MARK_GAP, y + BOX)
+            pdf.cell(h=_line_height(7), text=second.kinds[index])
             bottom = y + BOX + _line_height(7)
-        x += BOX + 1.5 + label_width + 7
     return bottom
 
 

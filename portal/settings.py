@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "GOOGLE_MAX_RETRIES": 3,
     "GOOGLE_RETRY_BASE_DELAY": 1.0,
     "RETENTION_MONTHS": 24,
+    # Pictures of scanned cards waiting for review are deleted by `krm purge` after this many days.
+    "SCAN_RETENTION_DAYS": 14,
+    "SCAN_MAX_MB": 100,  # the largest scanned file /admin/paper/scan takes (300 pages at most)
     # Outgoing mail (docs/mail.md): off until a server and a sender address are set.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

@@ -55,6 +55,8 @@ ADMIN_PAGES = (
     "/admin/entries/{feedback}",
     "/admin/entries/{review_feedback}",
     "/admin/paper/",
+    "/admin/paper/scan",
+    "/admin/paper/review",
     "/admin/cards/",
     "/admin/cards/{code}/retire",
     "/admin/settings/",
@@ -232,6 +234,55 @@ def test_a_refused_paper_card_is_accessible(live, admin_tabs, width):
         tab.page.click("main button[type=submit]")
     assert tab.page.locator(".error-summary").is_visible()
     tab.check(f"the refused paper card at {width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_scanned_stack_and_its_review_are_accessible(live, admin_tabs, width, tmp_path):
+    from cards.services import list_cards
+    from cards.sheets import sheet_pdf
+    from tests import scanstack
+
+    with live.app.app_context():
+        cards = list_cards(db.session)[:2]
+        pdf = sheet_pdf(cards, base_url=live.url, jobcenter_name="Jobcenter Musterstadt")
+        truths = [scanstack.Marked(card.code, 4, None, "cross", writing=True) for card in cards]
+    path = tmp_path / "stapel.pdf"
+    path.write_bytes(scanstack.as_pdf(scanstack.make_stack(pdf, truths, dpi=200), 200))
+    tab = admin_tabs[width]
+    tab.open(f"{live.url}/admin/paper/scan")
+    tab.page.set_input_files("#file", str(path))
+    with tab.page.expect_navigation():
+        tab.page.click("main button[type=submit]")
+    assert "zur Prüfung" in tab.page.locator(".scan-summary").inner_text()
+    tab.check(f"the scan summary at {width}")
+    tab.open(f"{live.url}/admin/paper/review")
+    assert tab.page.locator(".scan-review__picture img").is_visible()
+    tab.check(f"a scanned card to review at {width}")
+
+
+def test_cards_printed_from_the_html_sheet_are_read_by_the_scanner(live, browser):
+    """The HTML sheet prints the same layout as the PDF: Chromium prints, the scanner reads."""
+    from cards import scan
+    from cards.services import list_cards
+    from cards.sheets import sheet_html
+    from tests import scanstack
+
+    with live.app.app_context():
+        cards = list_cards(db.session)[:4]
+        html = sheet_html(cards, base_url=live.url, jobcenter_name="Jobcenter Musterstadt")
+        codes = [card.code for card in cards]
+    page = browser.new_page()
+    page.set_content(html)
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    page.close()
+    assert len(codes) >= 2
+    marks = list(zip(codes, [1, 2, 4, 5], ["lob", "kritik", None, "anregung"], strict=False))
+    truths = [scanstack.Marked(code, rating, kind, "cross") for code, rating, kind in marks]
+    stack = scanstack.as_pdf(scanstack.make_stack(pdf, truths, dpi=200), 200)
+    read = [card for page in scan.read_pages(scan.open_file(stack)) for card in page.cards]
+    assert [(card.code, card.layout, card.rating, card.kind, card.clear) for card in read] == [
+        (code, "2", rating, kind, True) for code, rating, kind in marks
+    ]
 
 
 # Keyboard only ----------------------------------------------------------------------------------

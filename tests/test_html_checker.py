@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 from conftest import load_demo_site, login, require_binary
@@ -25,6 +26,29 @@ JAVA = shutil.which("java")
 
 def file_name(path: str) -> str:
     return (re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "index") + ".html"
+
+
+def queue_scanned_card(app) -> str:
+    """A scanned card waiting for review, with uncertain boxes; the review page's path."""
+    from admin.paper.models import ScanReview
+    from portal.extensions import db
+
+    with app.app_context():
+        db.session.add(
+            ScanReview(
+                received_on=date(2026, 12, 1),
+                page=2,
+                code=None,
+                rating=None,
+                uncertain="code,rating",
+                reasons="Der QR-Code ist nicht lesbar: bitte den Kartencode eintippen.",
+                boxes=json.dumps({"rating": ["leer", "unklar", "angekreuzt", "leer", "leer"]}),
+                fingerprint="html-checker:0",
+                picture=b"\x89PNG",
+            )
+        )
+        db.session.commit()
+    return "/admin/paper/review"
 
 
 def save_admin_pages(app, site: dict, folder: Path) -> list[str]:
@@ -63,6 +87,7 @@ def save_admin_pages(app, site: dict, folder: Path) -> list[str]:
     invalid = save("/admin/?to=gestern", officer.get("/admin/?from=2026-11-02&to=gestern&card=!!"))
     assert 'name="from" value="2026-11-02"' in invalid and "Kein gültiges Datum" in invalid
     save("/admin/gibt-es-nicht", officer.get("/admin/gibt-es-nicht"))
+    save("/admin/paper/review (a scanned card)", officer.get(queue_scanned_card(app)))
     anonymous = app.test_client()
     save("/admin/login (wrong password)", login(anonymous, "krm", "falsch"))
     save("/submit (errors)", anonymous.post("/submit", data={"rating": "9", "lang": "ar"}))

@@ -364,8 +364,10 @@ def test_a_bilingual_html_sheet_marks_the_language_and_direction_of_each_transla
         )
     assert '<html lang="de">' in html
     assert '<span class="second" lang="ar" dir="rtl">ما مدى رضاكم عن مركز التوظيف؟</span>' in html
-    assert html.count('lang="ar" dir="rtl"') == 2 * (1 + 1 + 1 + 5 + 3 + 1 + 1)
+    # title, scan, question, marking hint, five ratings, three kinds, message, privacy
+    assert html.count('lang="ar" dir="rtl"') == 2 * (1 + 1 + 1 + 1 + 5 + 3 + 1 + 1)
     assert "Wie zufrieden sind Sie mit dem Jobcenter?" in html
+    assert "Bitte ankreuzen: ein Kästchen je Zeile." in html
     assert len(re.findall(r"<div class=\"lines\">(?:<span></span>){4}</div>", html)) == 2
 
 

@@ -42,6 +42,8 @@ def capture_paper_card(
     now: datetime,
     rules: Rules,
     actor_id: int | None = None,
+    action: str = "paper card captured",
+    check_duplicates: bool = True,
 ) -> Stored:
     """Store a paper card through ``submit_feedback`` and write the audit event.
 
@@ -49,7 +51,9 @@ def capture_paper_card(
     and can check the code or choose the location. A card's default area applies when no area
     was given. Received on ``now`` if the date is today (Europe/Berlin), else at noon that day.
     A duplicate (the same text from the same card within the window) is not stored again and
-    gets no audit event; ``Stored.duplicate`` says so.
+    gets no audit event; ``Stored.duplicate`` says so. Scanned cards skip that check
+    (``check_duplicates``): a stack holds many cards of one code, and its file and page
+    fingerprints keep them from being read twice.
     """
     today = now.astimezone(BERLIN).date()
     if entry.received_on > today:
@@ -85,6 +89,7 @@ def capture_paper_card(
         ),
         now=received_at,
         rules=rules,
+        check_duplicates=check_duplicates,
     )
     if not stored.duplicate:
         record(
@@ -92,7 +97,7 @@ def capture_paper_card(
             at=now,
             actor=actor,
             actor_id=actor_id,
-            action="paper card captured",
+            action=action,
             subject=f"card:{card.code}" if card else f"location:{location.code}",
             feedback_id=stored.feedback_id,
             changes={

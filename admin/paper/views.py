@@ -208,3 +208,9 @@ def _page(form: CaptureForm, locations) -> str:
         count=_count(form.count.data),
         today=form.today,
     )
+
+
+# Scan einlesen and Prüfen (scan_views.py) live below /admin/paper too; they use CaptureForm.
+from admin.paper import scan_views  # noqa: E402
+
+bp.register_blueprint(scan_views.bp)

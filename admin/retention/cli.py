@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import text
 
+from admin.paper.scan import purge_reviews
 from admin.retention.remask import count_texts, remask
 from admin.retention.service import PurgeResult, RetentionError, purge
 from portal.db import utcnow
@@ -28,9 +29,12 @@ ACTOR = "krm (CLI)"
 def purge_command(dry_run: bool) -> None:
     """Remove free text, contact data and notes of entries closed longer than the period."""
     months = current_app.config["RETENTION_MONTHS"]
+    days = current_app.config["SCAN_RETENTION_DAYS"]
+    now = utcnow()
     try:
-        result = purge(db.session, now=utcnow(), months=months, actor=ACTOR, dry_run=dry_run)
-    except RetentionError as error:
+        result = purge(db.session, now=now, months=months, actor=ACTOR, dry_run=dry_run)
+        scans = purge_reviews(db.session, now=now, days=days, dry_run=dry_run)
+    except (RetentionError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     if dry_run:
         db.session.rollback()
@@ -45,6 +49,10 @@ def purge_command(dry_run: bool) -> None:
     click.echo(
         f"  {result.texts} texts, {result.contacts} contacts, {result.notes} notes, "
         f"{result.google_reviews} Google reviewer names or reply drafts."
+    )
+    click.echo(
+        f"  {scans} scanned cards with their pictures, waiting for review longer than "
+        f"{days} days (KRM_SCAN_RETENTION_DAYS)."
     )
 
 
