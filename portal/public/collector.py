@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from cards.services import find_card
@@ -52,7 +52,7 @@ def submit():
             card_code=form.card.data,
         ),
         now=utcnow(),
-        rules=Rules.from_config(current_app.config),
+        rules=rules_of(current_app),
     )
     db.session.commit()
     response = thanks()
@@ -61,6 +61,14 @@ def submit():
         app = current_app._get_current_object()
         response.call_on_close(partial(send_after_response, app, [stored.mail_id]))
     return response
+
+
+def rules_of(app: Flask) -> Rules:
+    """The installation's rules, read from the settings once per app (not per submission)."""
+    rules = app.extensions.get("krm.rules")
+    if rules is None:
+        rules = app.extensions["krm.rules"] = Rules.from_config(app.config)
+    return rules
 
 
 def thanks():
