@@ -20,11 +20,13 @@ thread, so the load generator takes as little as possible of the CPU the servers
 load generator on a two-core machine would compete with the workers for it). ``BENCH_CONNECTIONS``
 clients (default 8) post a realistic form (rating, kind, area, a 200-character text) over
 keep-alive connections (the sync worker closes each after its response, the same for all three)
-for ``BENCH_SECONDS`` (default 10) per run. The four servers take turns for ``BENCH_ROUNDS``
-rounds (default 3), each after a short warm-up, and the median of the rounds is kept, so a burst of
-load from elsewhere on the machine hits all of them alike. Ratios are relative speed: the
-collector's throughput divided by the floor's, the refusal's divided by the bare handler's (1.0 =
-as fast, 0.5 = half as fast); latency ratios likewise, the yardstick's latency divided by ours.
+for ``BENCH_SECONDS`` (default 6) per run. The four servers take turns for ``BENCH_ROUNDS``
+rounds (default 5), each after a short warm-up, and the median of the rounds is kept. Ratios are
+relative speed: the collector's throughput divided by the floor's, the refusal's divided by the
+bare handler's (1.0 = as fast, 0.5 = half as fast); latency ratios likewise, the yardstick's
+latency divided by ours. Each ratio is the median of the rounds' ratios, and within a round each
+server runs right after its yardstick, so the machine's load and the shared disk's speed, which
+change from minute to minute on a shared machine, are nearly the same for both.
 """
 
 from __future__ import annotations
@@ -162,9 +164,9 @@ def ratio(name: str, value: float, goal: float | None = None) -> Figure:
 
 
 def run() -> Section:
-    seconds = size("BENCH_SECONDS", 10)
+    seconds = size("BENCH_SECONDS", 6)
     connections = size("BENCH_CONNECTIONS", 8)
-    rounds = size("BENCH_ROUNDS", 3)
+    rounds = size("BENCH_ROUNDS", 5)
     DATA.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="collector-", dir=DATA) as name:
         folder = Path(name)
@@ -175,11 +177,11 @@ def run() -> Section:
         common = {"KRM_SECRET_KEY": SECRET, "KRM_DATABASE_URL": url, "KRM_ENV": "production"}
         common["KRM_PUBLIC_BASE_URL"] = "http://127.0.0.1"
         floor = {"BENCH_FLOOR_DATABASE": str(folder / "floor.sqlite3")}
-        servers = {
+        servers = {  # in the order of a round: each yardstick right before what it measures
             "bare": ("bench.bare:app", {}),
+            "refusal": ("portal:create_app()", {**common, "KRM_RATELIMIT_ENABLED": "true"}),
             "floor": ("bench.floor:app", floor),
             "collector": ("portal:create_app()", {**common, "KRM_RATELIMIT_ENABLED": "false"}),
-            "refusal": ("portal:create_app()", {**common, "KRM_RATELIMIT_ENABLED": "true"}),
         }
         results: dict[str, list[Load]] = {key: [] for key in servers}
         with contextlib.ExitStack() as stack:
@@ -195,18 +197,33 @@ def run() -> Section:
         with engine.connect() as connection:
             stored = connection.scalar(select(func.count()).select_from(Feedback))
         engine.dispose()
-    bare, durable, app, refusal = (median_load(results[key]) for key in servers)
+    bare, refusal, durable, app = (median_load(results[key]) for key in servers)
     accepted = sum(x.requests - x.refused for x in results["collector"])
+
+    def paired(ours: str, yardstick: str, speed) -> float:
+        """The median over the rounds of our speed relative to the yardstick's in that round."""
+        pairs = zip(results[ours], results[yardstick], strict=True)
+        return statistics.median(speed(x, y) for x, y in pairs)
+
+    def throughput(x: Load, y: Load) -> float:
+        return x.per_second / y.per_second
+
+    def p50(x: Load, y: Load) -> float:
+        return y.p50_ms / x.p50_ms
+
+    def p99(x: Load, y: Load) -> float:
+        return y.p99_ms / x.p99_ms
+
     figures = [
         Figure("bare Flask handler: throughput", bare.per_second, "req/s", digits=0),
         Figure("durable floor: throughput", durable.per_second, "req/s", digits=0),
         Figure("collector: throughput", app.per_second, "req/s", digits=0),
-        ratio("collector ÷ floor: throughput", app.per_second / durable.per_second, 0.8),
-        ratio("collector ÷ floor: p50 latency", durable.p50_ms / app.p50_ms),
-        ratio("collector ÷ floor: p99 latency", durable.p99_ms / app.p99_ms),
+        ratio("collector ÷ floor: throughput", paired("collector", "floor", throughput), 0.8),
+        ratio("collector ÷ floor: p50 latency", paired("collector", "floor", p50)),
+        ratio("collector ÷ floor: p99 latency", paired("collector", "floor", p99)),
         Figure("refusal (429): throughput", refusal.per_second, "req/s", digits=0),
-        ratio("refusal ÷ bare: throughput", refusal.per_second / bare.per_second, 0.8),
-        ratio("refusal ÷ bare: p50 latency", bare.p50_ms / refusal.p50_ms),
+        ratio("refusal ÷ bare: throughput", paired("refusal", "bare", throughput), 0.8),
+        ratio("refusal ÷ bare: p50 latency", paired("refusal", "bare", p50)),
     ]
     details = [
         f"gunicorn {' '.join(GUNICORN)}; wrk -t1 -c{connections}, {seconds} s per run, "
@@ -215,12 +232,16 @@ def run() -> Section:
         "| server | req/s | p50 ms | p99 ms | answers ≥ 400 | socket errors |",
         "|---|--:|--:|--:|--:|--:|",
     ]
-    rows = (("bare handler", bare), ("durable floor", durable), ("collector", app))
-    for key, x in (*rows, ("collector, limited", refusal)):
+    rows = (("bare handler", bare), ("collector, limited", refusal))
+    for key, x in (*rows, ("durable floor", durable), ("collector", app)):
         details.append(
             f"| {key} | {x.per_second:,.0f} | {x.p50_ms:.1f} | {x.p99_ms:.1f} | "
             f"{x.refused:,} of {x.requests:,} | {x.failed} |"
         )
+    for ours, yardstick in (("collector", "floor"), ("refusal", "bare")):
+        pairs = zip(results[ours], results[yardstick], strict=True)
+        each = ", ".join(f"{throughput(x, y):.2f}" for x, y in pairs)
+        details += ["", f"{ours} ÷ {yardstick}, throughput of each round: {each}."]
     details += [
         "",
         f"The collector stored {stored:,} submissions in SQLite ({accepted:,} answered with 303 "
