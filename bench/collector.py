@@ -1,24 +1,32 @@
-"""The collector (``POST /submit``) under gunicorn, against a bare Flask handler on the same server.
+"""The collector (``POST /submit``) under gunicorn, against a bare handler and the durable floor.
 
-Three gunicorn servers run side by side with identical settings (``GUNICORN`` below: the sync
-workers of ``docs/deploy-static.md``, one per core): the bare app of ``bench/bare.py`` (one POST
-route answering 303), the real collector with rate limiting off (``KRM_RATELIMIT_ENABLED=false``,
-so every request is a stored submission), and the real collector with its default limits on
-``memory://`` storage. Memory storage counts per worker, so each worker accepts its first 5
-submissions a minute and refuses every further one with the 429 page: that run measures the cost
-of a refusal. The collector writes to a real SQLite database migrated by the app's migrations, in
-WAL mode with full sync, on the disk under ``bench/.data``.
+Four gunicorn servers run side by side with identical settings (``GUNICORN`` below: the sync
+workers of ``docs/deploy-static.md``, one per core, and the rest of ``gunicorn.conf.py``, its
+access log included): the bare app of ``bench/bare.py`` (one POST route answering 303); the
+durable floor of ``bench/floor.py`` (a bare Flask handler that INSERTs the text with raw
+``sqlite3`` in WAL mode with ``synchronous=FULL`` and commits); the real collector with rate
+limiting off (``KRM_RATELIMIT_ENABLED=false``, so every request is a stored submission); and the
+real collector with its default limits on ``memory://`` storage. Memory storage counts per
+worker, so each worker accepts its first 5 submissions a minute and refuses every further one
+with the 429 page: that run measures the cost of a refusal. The collector writes to a real SQLite
+database migrated by the app's migrations, in WAL mode with full sync, the floor to a database of
+its own; both on the disk under ``bench/.data``. Worker recycling (``max_requests`` in
+``gunicorn.conf.py``) is turned off for all four: a new worker of the real app spends about a
+second of CPU importing it, which at these rates would be paid every few seconds and measure the
+start-up instead of the requests.
 
 The load comes from ``wrk`` (``/usr/bin/wrk``, Debian package ``wrk``): a C event loop on one
 thread, so the load generator takes as little as possible of the CPU the servers need (a Python
 load generator on a two-core machine would compete with the workers for it). ``BENCH_CONNECTIONS``
 clients (default 8) post a realistic form (rating, kind, area, a 200-character text) over
 keep-alive connections (the sync worker closes each after its response, the same for all three)
-for ``BENCH_SECONDS`` (default 10) per run. The three servers take turns for ``BENCH_ROUNDS``
-rounds (default 3), each after a short warm-up, and the median of the rounds is kept, so a burst of
-load from elsewhere on the machine hits all three alike. Ratios are relative speed: throughput
-divided by the bare app's, and the bare app's latency divided by the collector's (1.0 = as fast as
-the bare handler, 0.5 = half as fast).
+for ``BENCH_SECONDS`` (default 6) per run. The four servers take turns for ``BENCH_ROUNDS``
+rounds (default 5), each after a short warm-up, and the median of the rounds is kept. Ratios are
+relative speed: the collector's throughput divided by the floor's, the refusal's divided by the
+bare handler's (1.0 = as fast, 0.5 = half as fast); latency ratios likewise, the yardstick's
+latency divided by ours. Each ratio is the median of the rounds' ratios, and within a round each
+server runs right after its yardstick, so the machine's load and the shared disk's speed, which
+change from minute to minute on a shared machine, are nearly the same for both.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from tests.servers import free_port, stop, wait_for_port
 
 WORKERS = os.cpu_count() or 2
 GUNICORN = ["--workers", str(WORKERS), "--worker-class", "sync", "--keep-alive", "2"]
-GUNICORN += ["--backlog", "2048", "--timeout", "60"]
+GUNICORN += ["--backlog", "2048", "--timeout", "60", "--max-requests", "0"]
 FORM = {
     "lang": "de",
     "rating": "2",
@@ -151,10 +159,14 @@ def median_load(loads: list[Load]) -> Load:
     )
 
 
+def ratio(name: str, value: float, goal: float | None = None) -> Figure:
+    return Figure(name, value, "", goal, True, 2)
+
+
 def run() -> Section:
-    seconds = size("BENCH_SECONDS", 10)
+    seconds = size("BENCH_SECONDS", 6)
     connections = size("BENCH_CONNECTIONS", 8)
-    rounds = size("BENCH_ROUNDS", 3)
+    rounds = size("BENCH_ROUNDS", 5)
     DATA.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="collector-", dir=DATA) as name:
         folder = Path(name)
@@ -164,10 +176,12 @@ def run() -> Section:
         url = migrated_database(folder / "krm.sqlite3")
         common = {"KRM_SECRET_KEY": SECRET, "KRM_DATABASE_URL": url, "KRM_ENV": "production"}
         common["KRM_PUBLIC_BASE_URL"] = "http://127.0.0.1"
-        servers = {
+        floor = {"BENCH_FLOOR_DATABASE": str(folder / "floor.sqlite3")}
+        servers = {  # in the order of a round: each yardstick right before what it measures
             "bare": ("bench.bare:app", {}),
-            "collector": ("portal:create_app()", {**common, "KRM_RATELIMIT_ENABLED": "false"}),
             "refusal": ("portal:create_app()", {**common, "KRM_RATELIMIT_ENABLED": "true"}),
+            "floor": ("bench.floor:app", floor),
+            "collector": ("portal:create_app()", {**common, "KRM_RATELIMIT_ENABLED": "false"}),
         }
         results: dict[str, list[Load]] = {key: [] for key in servers}
         with contextlib.ExitStack() as stack:
@@ -183,17 +197,33 @@ def run() -> Section:
         with engine.connect() as connection:
             stored = connection.scalar(select(func.count()).select_from(Feedback))
         engine.dispose()
-    bare, app, refusal = (median_load(results[key]) for key in servers)
+    bare, refusal, durable, app = (median_load(results[key]) for key in servers)
     accepted = sum(x.requests - x.refused for x in results["collector"])
+
+    def paired(ours: str, yardstick: str, speed) -> float:
+        """The median over the rounds of our speed relative to the yardstick's in that round."""
+        pairs = zip(results[ours], results[yardstick], strict=True)
+        return statistics.median(speed(x, y) for x, y in pairs)
+
+    def throughput(x: Load, y: Load) -> float:
+        return x.per_second / y.per_second
+
+    def p50(x: Load, y: Load) -> float:
+        return y.p50_ms / x.p50_ms
+
+    def p99(x: Load, y: Load) -> float:
+        return y.p99_ms / x.p99_ms
+
     figures = [
         Figure("bare Flask handler: throughput", bare.per_second, "req/s", digits=0),
+        Figure("durable floor: throughput", durable.per_second, "req/s", digits=0),
         Figure("collector: throughput", app.per_second, "req/s", digits=0),
-        Figure("collector: throughput ratio", app.per_second / bare.per_second, "", 0.5, True, 2),
-        Figure("collector: p50 latency ratio", bare.p50_ms / app.p50_ms, "", 0.5, True, 2),
-        Figure("collector: p99 latency ratio", bare.p99_ms / app.p99_ms, "", 0.5, True, 2),
+        ratio("collector ÷ floor: throughput", paired("collector", "floor", throughput), 0.8),
+        ratio("collector ÷ floor: p50 latency", paired("collector", "floor", p50)),
+        ratio("collector ÷ floor: p99 latency", paired("collector", "floor", p99)),
         Figure("refusal (429): throughput", refusal.per_second, "req/s", digits=0),
-        Figure("refusal: throughput ratio", refusal.per_second / bare.per_second, "", 0.8, True, 2),
-        Figure("refusal: p50 latency ratio", bare.p50_ms / refusal.p50_ms, "", 0.8, True, 2),
+        ratio("refusal ÷ bare: throughput", paired("refusal", "bare", throughput), 0.8),
+        ratio("refusal ÷ bare: p50 latency", paired("refusal", "bare", p50)),
     ]
     details = [
         f"gunicorn {' '.join(GUNICORN)}; wrk -t1 -c{connections}, {seconds} s per run, "
@@ -202,11 +232,16 @@ def run() -> Section:
         "| server | req/s | p50 ms | p99 ms | answers ≥ 400 | socket errors |",
         "|---|--:|--:|--:|--:|--:|",
     ]
-    for key, x in (("bare handler", bare), ("collector", app), ("collector, limited", refusal)):
+    rows = (("bare handler", bare), ("collector, limited", refusal))
+    for key, x in (*rows, ("durable floor", durable), ("collector", app)):
         details.append(
             f"| {key} | {x.per_second:,.0f} | {x.p50_ms:.1f} | {x.p99_ms:.1f} | "
             f"{x.refused:,} of {x.requests:,} | {x.failed} |"
         )
+    for ours, yardstick in (("collector", "floor"), ("refusal", "bare")):
+        pairs = zip(results[ours], results[yardstick], strict=True)
+        each = ", ".join(f"{throughput(x, y):.2f}" for x, y in pairs)
+        details += ["", f"{ours} ÷ {yardstick}, throughput of each round: {each}."]
     details += [
         "",
         f"The collector stored {stored:,} submissions in SQLite ({accepted:,} answered with 303 "

@@ -25,9 +25,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     settings.load(app, config)
     schema.load_models()
-    if app.config["PROXY_HOPS"]:
-        hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     logs.init_app(app)
     db.init_app(app)
@@ -38,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from portal import cli
     from portal.public import bp as public_bp
+    from portal.public import refusal
 
     app.register_blueprint(public_bp)
     if not app.config["PUBLIC_ONLY"]:
@@ -45,4 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         admin.init_app(app)
     cli.init_app(app)
+    refusal.install(app)  # checks the collector's limits before Flask does anything
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

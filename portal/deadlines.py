@@ -30,8 +30,12 @@ def is_working_day(day: date, state: str) -> bool:
     return day.weekday() < 5 and day not in public_holidays(state)
 
 
+@lru_cache(maxsize=256)
 def add_working_days(start: date, days: int, state: str) -> date:
-    """The ``days``-th working day after ``start`` (the day of receipt does not count)."""
+    """The ``days``-th working day after ``start`` (the day of receipt does not count).
+
+    Cached: every submission of a day asks the same question of the holiday calendar.
+    """
     day = start
     counted = 0
     while counted < days:

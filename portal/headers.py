@@ -11,6 +11,10 @@ from its web server (``docs/deploy-static.md``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
 from flask import Flask, Response, current_app, request
 
 from portal.public.collector import origin_of
@@ -66,27 +70,38 @@ def public_form_targets() -> list[str]:
     Browsers apply ``form-action`` to the redirect after a post as well, so the public site's
     origin (the thank-you page) must be named even when the collector runs elsewhere.
     """
-    config = current_app.config
+    return form_targets(current_app.config, f"{request.scheme}://{request.host}".lower())
+
+
+def form_targets(config: Mapping[str, Any], own_origin: str) -> list[str]:
+    """The origins of the collector and the public site, without the page's own one."""
     origins = (origin_of(config["COLLECTOR_URL"]), origin_of(config["PUBLIC_BASE_URL"]))
-    own = origin_of(request.host_url)
-    return sorted({origin for origin in origins if origin and origin != own})
+    return sorted({origin for origin in origins if origin and origin != own_origin})
 
 
-def security_headers(response: Response) -> Response:
-    """Add the headers; a view that set one of them itself keeps its own."""
-    admin = is_admin_path(request.path)
-    targets = [] if admin else public_form_targets()
+@lru_cache(maxsize=64)
+def header_values(
+    admin: bool, targets: tuple[str, ...], secure: bool
+) -> tuple[tuple[str, str], ...]:
+    """The headers of a response: the same few combinations on every request, so cached."""
     headers = {
-        "Content-Security-Policy": content_security_policy(targets),
+        "Content-Security-Policy": content_security_policy(list(targets)),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
         "Referrer-Policy": "same-origin" if admin else "no-referrer",
         "Permissions-Policy": PERMISSIONS_POLICY,
         "Cross-Origin-Opener-Policy": "same-origin",
     }
-    if request.is_secure:
+    if secure:
         headers["Strict-Transport-Security"] = HSTS
-    for name, value in headers.items():
+    return tuple(headers.items())
+
+
+def security_headers(response: Response) -> Response:
+    """Add the headers; a view that set one of them itself keeps its own."""
+    admin = is_admin_path(request.path)
+    targets = () if admin else tuple(public_form_targets())
+    for name, value in header_values(admin, targets, request.is_secure):
         response.headers.setdefault(name, value)
     if admin:
         # Shared office computers: no admin page or download stays in a cache, and the back

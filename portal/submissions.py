@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from cards.codes import normalize as normalize_code
@@ -20,6 +20,25 @@ from portal.mail.smtp import MailConfig
 from portal.privacy import mask_personal_data
 from portal.text import fingerprint_text
 from portal.vocab import Area, Channel, Kind, MailKind
+
+_FEEDBACK = Feedback.__table__
+_CARD = Card.__table__
+# Core statements built once: executing them with fresh parameters skips building the statement
+# and walking its values for the cache key on every submission (the collector's hot path).
+_FIND_CARD = select(_CARD.c.id, _CARD.c.location_id).where(_CARD.c.code == bindparam("code"))
+_EARLIER_DUPLICATE = (
+    select(_FEEDBACK.c.id)
+    .where(_FEEDBACK.c.duplicate_key == bindparam("key"))
+    .where(_FEEDBACK.c.received_at >= bindparam("since"))
+    .limit(1)
+)
+_INSERT_FEEDBACK = insert(_FEEDBACK).returning(_FEEDBACK.c.id)
+_ACKNOWLEDGED_TO = (
+    select(func.count())
+    .select_from(_FEEDBACK)
+    .where(_FEEDBACK.c.received_at >= bindparam("since"))
+    .where(_FEEDBACK.c.contact_email == bindparam("email"))
+)
 
 
 @dataclass(frozen=True)
@@ -87,12 +106,13 @@ def submit_feedback(
     it reached the office. Sources with ids of their own (Google reviews) skip duplicate detection.
     A card code that matches no card is kept out of the record but the feedback is stored all the
     same: losing a citizen's words over a misprinted card would be worse than not attributing them.
-    Uses a Core insert: the collector is the hot path and needs no unit of work.
+    Uses prepared Core statements: the collector is the hot path and needs no unit of work.
     """
+    connection = session.connection()
     card_id, location_id = None, submission.location_id
     code = normalize_code(submission.card_code) if submission.card_code else None
     if code:
-        row = session.execute(select(Card.id, Card.location_id).where(Card.code == code)).first()
+        row = connection.execute(_FIND_CARD, {"code": code}).first()
         if row:
             card_id, location_id = row
 
@@ -104,11 +124,9 @@ def submit_feedback(
     duplicate_key = None
     if masked and check_duplicates:
         duplicate_key = _duplicate_key(submission, code, location_id, masked.text)
-        earlier = session.execute(
-            select(Feedback.id)
-            .where(Feedback.duplicate_key == duplicate_key)
-            .where(Feedback.received_at >= now - rules.duplicate_window)
-            .limit(1)
+        since = now - rules.duplicate_window
+        earlier = connection.execute(
+            _EARLIER_DUPLICATE, {"key": duplicate_key, "since": since}
         ).scalar()
         if earlier is not None:
             return Stored(earlier, duplicate=True)
@@ -120,28 +138,27 @@ def submit_feedback(
         state=rules.state,
         triage_working_days=rules.triage_working_days,
     )
-    feedback_id = session.execute(
-        insert(Feedback)
-        .values(
-            received_at=received_at or now,
-            channel=submission.channel,
-            card_id=card_id,
-            location_id=location_id,
-            language=submission.language,
-            rating=submission.rating,
-            kind=submission.kind,
-            area=submission.area,
-            text=masked.text if masked else None,
-            text_masked=bool(masked and masked.masked),
-            contact_email=submission.contact_email,
-            contact_phone=submission.contact_phone,
-            contact_consent_at=now if has_contact else None,
-            duplicate_key=duplicate_key,
-            acknowledge_by=deadlines.acknowledge_by,
-            close_by=deadlines.close_by,
-            updated_at=now,
-        )
-        .returning(Feedback.id)
+    feedback_id = connection.execute(
+        _INSERT_FEEDBACK,
+        {
+            "received_at": received_at or now,
+            "channel": submission.channel,
+            "card_id": card_id,
+            "location_id": location_id,
+            "language": submission.language,
+            "rating": submission.rating,
+            "kind": submission.kind,
+            "area": submission.area,
+            "text": masked.text if masked else None,
+            "text_masked": bool(masked and masked.masked),
+            "contact_email": submission.contact_email,
+            "contact_phone": submission.contact_phone,
+            "contact_consent_at": now if has_contact else None,
+            "duplicate_key": duplicate_key,
+            "acknowledge_by": deadlines.acknowledge_by,
+            "close_by": deadlines.close_by,
+            "updated_at": now,
+        },
     ).scalar_one()
     mail_id = None
     if _acknowledge(session, submission, now, rules):
@@ -160,11 +177,9 @@ def _acknowledge(session: Session, submission: Submission, now: datetime, rules:
     """An address gets an acknowledgement, unless it had its share in the window already."""
     if not (submission.contact_email and rules.acknowledge_by_mail):
         return False
-    earlier = session.scalar(
-        select(func.count())
-        .select_from(Feedback)
-        .where(Feedback.received_at >= now - rules.duplicate_window)
-        .where(Feedback.contact_email == submission.contact_email)
+    earlier = session.connection().scalar(
+        _ACKNOWLEDGED_TO,
+        {"since": now - rules.duplicate_window, "email": submission.contact_email},
     )
     return earlier <= rules.acknowledgements_per_address  # this submission is among them
 

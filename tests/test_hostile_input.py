@@ -33,7 +33,7 @@ from portal.feedback import Feedback
 from portal.privacy import mask_personal_data
 from portal.public.forms import MAX_TEXT
 from portal.submissions import Submission, submit_feedback
-from portal.text import clean_text
+from portal.text import clean_text, fingerprint_text
 from portal.vocab import Channel
 
 # One app (and database) serves all examples of a test: that is what function_scoped_fixture says.
@@ -63,8 +63,13 @@ def expected_text(typed: str) -> str | None:
 
 
 def stored_text_exists(app, text: str) -> bool:
+    """The text is stored, or an earlier example's text that is the same message (the examples
+    share one database, and "v" after "V" with the same rating is a duplicate by design)."""
     with app.app_context():
-        return db.session.scalar(select(Feedback.id).where(Feedback.text == text)) is not None
+        if db.session.scalar(select(Feedback.id).where(Feedback.text == text)) is not None:
+            return True
+        texts = db.session.scalars(select(Feedback.text).where(Feedback.text.is_not(None)))
+        return fingerprint_text(text) in {fingerprint_text(stored) for stored in texts}
 
 
 def shown_again(page: str, typed: str) -> bool:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from conftest import base_config, require_binary, stored_feedback
+from sqlalchemy import event
 
-from portal import create_app
+from portal import create_app, submissions
 from portal.extensions import db, limiter
+from portal.i18n import LANGUAGES
+from portal.public.forms import FeedbackForm
+from portal.public.refusal import query
 from portal.ratelimit import _daily_salt, client_network
 from tests import servers
 
@@ -36,13 +44,177 @@ def test_over_the_limit_the_429_page_keeps_the_text_and_says_when(make_app):
 
     response = post(client, "Dritte Nachricht, bitte nicht verlieren")
     assert response.status_code == 429
-    page = response.get_data(as_text=True)
-    assert "Dritte Nachricht, bitte nicht verlieren</textarea>" in page
-    assert "Bitte versuchen Sie es in 1 Minute noch einmal." in page
+    page = RefusalPage(response.get_data(as_text=True))
+    assert page.h1 == "Noch nicht gespeichert"
+    assert "Es wurden gerade zu viele Nachrichten gesendet." in page.text
+    assert "Bitte versuchen Sie es in 1 Minute noch einmal." in page.text
     assert 0 < int(response.headers["Retry-After"]) <= 60
-    assert 'value="2" checked' in page
+    assert page.textarea == "Dritte Nachricht, bitte nicht verlieren"
+    assert "readonly" in page.textarea_attributes
+    assert page.labels == {"text": "Ihre Nachricht"}
+    assert page.textarea_attributes["id"] == "text"
     assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
     assert [f.text for f in stored_feedback(app)] == ["Erste", "Zweite"]
+
+
+def test_the_429_page_links_back_to_the_form_with_everything_typed(make_app):
+    client = limited_app(make_app, SUBMIT_LIMITS="1 per minute").test_client()
+    assert post(client, "Erste").status_code == 303
+    typed = {
+        "rating": "2",
+        "kind": "kritik",
+        "area": "organisation",
+        "text": "Zu lange gewartet & keiner sagt Bescheid? 100 % ärgerlich.\nZweite Zeile",
+        "contact_email": "erika@example.org",
+        "contact_phone": "0261 123456",
+        "consent": "y",
+        "lang": "en",
+    }
+    refused = client.post("/submit", data=typed, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert refused.status_code == 429
+    link = urlsplit(RefusalPage(refused.get_data(as_text=True)).back_link)
+    assert f"{link.scheme}://{link.netloc}{link.path}" == "http://127.0.0.1:5000/submit"
+    assert dict(parse_qsl(link.query)) == typed
+
+    form = client.get(f"/submit?{link.query}")
+    assert form.status_code == 200
+    assert form.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in form.headers
+    html = form.get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in html
+    for field, value in (("rating", "2"), ("kind", "kritik"), ("area", "organisation")):
+        assert re.search(rf'name="{field}" value="{value}" checked', html), field
+    assert (
+        ">Zu lange gewartet &amp; keiner sagt Bescheid? 100 % ärgerlich.\nZweite Zeile</textarea>"
+        in html
+    )
+    assert 'value="erika@example.org"' in html and 'value="0261 123456"' in html
+    assert 'id="consent" name="consent" value="y" checked' in html
+    assert '<input type="hidden" name="lang" value="en">' in html
+
+
+def test_a_text_too_long_for_the_link_is_left_out_and_the_page_says_to_copy_it(make_app):
+    client = limited_app(make_app, SUBMIT_LIMITS="1 per minute").test_client()
+    assert post(client, "Erste").status_code == 303
+    text = "Öffnungszeiten länger, bitte! " * 60  # 1,800 characters, over 3,000 in a link
+    refused = client.post(
+        "/submit",
+        data={"rating": "4", "text": text, "lang": "de"},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert refused.status_code == 429
+    page = RefusalPage(refused.get_data(as_text=True))
+    assert page.textarea == text.strip()
+    assert "Ihr Text ist zu lang für den Link zum Formular. Bitte kopieren Sie ihn" in page.text
+    assert dict(parse_qsl(urlsplit(page.back_link).query)) == {"rating": "4", "lang": "de"}
+    assert len(page.back_link) <= 2000
+
+
+@pytest.mark.parametrize(
+    ("code", "heading", "label", "link"),
+    [
+        ("en", "Not saved yet", "Your message", "Back to the form"),
+        ("ar", "لم تُحفظ بعد", "رسالتكم", "العودة إلى النموذج"),
+    ],
+)
+def test_the_429_page_is_small_accessible_and_speaks_the_form_s_language(
+    make_app, code, heading, label, link
+):
+    client = limited_app(make_app, SUBMIT_LIMITS="1 per minute").test_client()
+    assert client.post("/submit", data={"rating": "2", "lang": code}).status_code == 303
+    text = "ж" * 2000  # the longest text, in letters that take two bytes each: too long to link
+    refused = client.post("/submit", data={"rating": "2", "text": text, "lang": code})
+    assert refused.status_code == 429
+    html = refused.get_data(as_text=True)
+    page = RefusalPage(html)
+    language = LANGUAGES[code]
+    assert page.html == {"lang": language.lang_attribute, "dir": language.direction}
+    assert page.h1 == heading
+    assert page.link_text == link
+    assert page.labels == {"text": label} and page.textarea == text
+    assert page.textarea_attributes["aria-describedby"] == "text-hint"
+    stylesheet = client.get("/static/css/portal.css").get_data()
+    weight = len(gzip.compress(html.encode())) + len(gzip.compress(stylesheet))
+    assert weight < 14 * 1024, f"{weight} bytes gzip: more than one round trip"
+
+
+def test_a_refused_post_touches_neither_the_database_nor_the_masking(make_app, monkeypatch):
+    app = limited_app(make_app, SUBMIT_LIMITS="1 per minute")
+    client = app.test_client()
+    assert post(client, "Erste").status_code == 303
+    masked = []
+    monkeypatch.setattr(submissions, "mask_personal_data", lambda text: masked.append(text))
+    monkeypatch.setattr(FeedbackForm, "__init__", lambda *args, **kwargs: masked.append(args))
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listen = ("before_cursor_execute", lambda *args: statements.append(args[2]))
+    event.listen(engine, *listen)
+    try:
+        response = post(client, "Schreiben Sie an max.muster@example.org, bitte.")
+    finally:
+        event.remove(engine, *listen)
+
+    assert response.status_code == 429
+    assert statements == [] and masked == []
+    # Only the sender sees the text again, as typed: nothing of it was stored.
+    assert RefusalPage(response.get_data(as_text=True)).textarea == (
+        "Schreiben Sie an max.muster@example.org, bitte."
+    )
+    assert [f.text for f in stored_feedback(app)] == ["Erste"]
+
+
+class RefusalPage(HTMLParser):
+    """What the 429 page shows: its heading, text, the read-only field and the link back."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.html: dict = {}
+        self.h1 = self.textarea = self.back_link = self.link_text = ""
+        self.textarea_attributes: dict = {}
+        self.labels: dict[str, str] = {}
+        self.text = ""
+        self._in: str | None = None
+        self._label_for = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "html":
+            self.html = attributes
+        elif tag == "textarea":
+            self.textarea_attributes = attributes
+        elif tag == "label":
+            self._label_for = attributes["for"]
+            self.labels[self._label_for] = ""
+        elif tag == "a" and "button" in (attributes.get("class") or ""):
+            self.back_link = attributes["href"]
+        if tag in ("h1", "textarea", "label", "a"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+    def handle_data(self, data):
+        self.text += data
+        if self._in == "h1":
+            self.h1 += data
+        elif self._in == "textarea":
+            self.textarea += data
+        elif self._in == "label":
+            self.labels[self._label_for] += data
+        elif self._in == "a":
+            self.link_text += data
+
+
+def test_the_link_s_query_is_what_urlencode_makes():
+    values = {
+        "text": "Grüße & Dank: 100 % + mehr = gut?\n\tneu/alt #1 ~ä_ö.ü- \u0416 \U0001f600",
+        "contact_email": "a+b@example.org",
+        "lang": "de@ls",
+    }
+    assert query(values) == urlencode(values)
 
 
 def test_the_429_page_speaks_the_language_of_the_form(make_app):

@@ -5,25 +5,24 @@ from __future__ import annotations
 from functools import partial
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 
+from cards.services import find_card
 from portal.db import utcnow
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.i18n import DEFAULT_LANGUAGE, use_language
 from portal.mail.outbox import send_after_response
 from portal.public import bp
 from portal.public.forms import FeedbackForm
 from portal.public.render import render_form
-from portal.ratelimit import accepted, global_key, submit_global_limit, submit_limits
 from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Area, Channel, Kind
 
 
 @bp.post("/submit")
-@limiter.limit(submit_global_limit, key_func=global_key, deduct_when=accepted)
-@limiter.limit(submit_limits, deduct_when=accepted)
 def submit():
+    """Store a submission; the limits were checked before (``portal.public.refusal``)."""
     form = FeedbackForm(request.form)
     use_language(form.language or DEFAULT_LANGUAGE)
     if not origin_allowed(request.headers.get("Origin"), request.headers.get("Referer")):
@@ -53,7 +52,7 @@ def submit():
             card_code=form.card.data,
         ),
         now=utcnow(),
-        rules=Rules.from_config(current_app.config),
+        rules=rules_of(current_app),
     )
     db.session.commit()
     response = thanks()
@@ -62,6 +61,14 @@ def submit():
         app = current_app._get_current_object()
         response.call_on_close(partial(send_after_response, app, [stored.mail_id]))
     return response
+
+
+def rules_of(app: Flask) -> Rules:
+    """The installation's rules, read from the settings once per app (not per submission)."""
+    rules = app.extensions.get("krm.rules")
+    if rules is None:
+        rules = app.extensions["krm.rules"] = Rules.from_config(app.config)
+    return rules
 
 
 def thanks():
@@ -109,5 +116,13 @@ def origin_of(url: str) -> str | None:
 
 @bp.get("/submit")
 def submit_page():
-    """A bookmarked or reloaded collector URL leads back to the form instead of an error."""
-    return redirect(url_for("public.feedback", lang=DEFAULT_LANGUAGE), code=303)
+    """The form filled in with the values of the query (the 429 page links here); without any,
+    a bookmarked or reloaded collector URL leads back to the form instead of an error."""
+    if not request.args:
+        return redirect(url_for("public.feedback", lang=DEFAULT_LANGUAGE), code=303)
+    form = FeedbackForm(request.args)
+    use_language(form.language or DEFAULT_LANGUAGE)
+    found = find_card(db.session, form.card.data) if form.card.data else None
+    body, status = render_form(form, location_name=found.location.name if found else None)
+    # The typed text must not stay in a shared cache or the browser's.
+    return body, status, {"Cache-Control": "no-store"}
