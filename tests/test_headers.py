@@ -14,7 +14,8 @@ from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
 INLINE = re.compile(r"<script|<style|<[a-z][^>]*\s(?:style|on[a-z]+)\s*=", re.IGNORECASE)
 
 
-def check_headers(response, path: str, *, secure: bool = False) -> None:
+def check_headers(response, path: str, *, secure: bool = False, stored: bool = True) -> None:
+    """Every security header; ``stored=False`` for public answers that carry what was typed."""
     where = f"{response.request.method} {path} ({response.status_code})"
     headers = response.headers
     policy = headers.get("Content-Security-Policy", "")
@@ -32,7 +33,7 @@ def check_headers(response, path: str, *, secure: bool = False) -> None:
     assert headers.get("X-Frame-Options") == "DENY", where
     admin = path == "/admin" or path.startswith("/admin/")
     assert headers.get("Referrer-Policy") == ("same-origin" if admin else "no-referrer"), where
-    assert (headers.get("Cache-Control") == "no-store") is admin, where
+    assert (headers.get("Cache-Control") == "no-store") is (admin or not stored), where
     permissions = headers.get("Permissions-Policy", "")
     for feature in ("camera", "microphone", "geolocation", "payment"):
         assert f"{feature}=()" in permissions, where
@@ -187,7 +188,7 @@ def test_the_rate_limited_page_sends_the_headers(make_app):
     assert client.post("/submit", data=form).status_code == 303
     response = client.post("/submit", data={**form, "text": "Noch einmal."})
     assert response.status_code == 429
-    check_headers(response, "/submit")
+    check_headers(response, "/submit", stored=False)  # it shows the typed text: never cached
 
 
 def test_a_crash_sends_the_headers(make_app, tmp_path):
