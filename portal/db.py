@@ -99,6 +99,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # A writer waiting for another's turn asks again this often (seconds); see WriterTurns.
 WRITER_POLL = 0.0002
+# ... doubling up to this while the turn does not come (a long transaction holds it).
+WRITER_POLL_MAX = 0.001
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
@@ -150,13 +152,16 @@ class WriterTurns(sqlite3.Connection):
         if not statement.lstrip()[:6].upper().startswith(_WRITES):
             return
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        pause = WRITER_POLL
         while True:
             try:
                 fcntl.flock(self._turns, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     return
-                time.sleep(WRITER_POLL)
+                time.sleep(pause)
+                # Behind a long transaction (a purge, a sync) waiting writers must not spin.
+                pause = min(pause * 2, WRITER_POLL_MAX)
             else:
                 self._has_turn = True
                 return
