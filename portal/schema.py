@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "portal.audit",
     "portal.mail.texts",
     "portal.mail.outbox",
+    "portal.rollup",
 )
 
 # What the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow

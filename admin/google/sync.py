@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from admin.google.client import GoogleClient, GoogleError
 from admin.google.models import GoogleReview
 from cards.models import Location
+from portal import rollup
 from portal.audit import record
 from portal.privacy import mask_personal_data
 from portal.submissions import Rules, Submission, submit_feedback
@@ -253,8 +254,10 @@ def _update_entry(
     changes: dict[str, Any] = {}
     if review.stars != data.stars or feedback.rating != data.stars:
         changes["rating"] = [feedback.rating, data.stars]
+        before = rollup.of_entry(feedback)
         review.stars = data.stars
         feedback.rating = data.stars
+        rollup.changed(session, feedback, before)
     if feedback.purged_at is None and feedback.text != text:
         changes["text_changed"] = True
         feedback.text = text
