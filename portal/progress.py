@@ -6,6 +6,7 @@ yields (a plain function, default a no-op), so services stay free of terminal co
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
@@ -23,7 +24,7 @@ def progress(
 
     ``tty`` overrides what ``stream`` (default: standard error) says it is.
     """
-    stream = stream or click.get_text_stream("stderr")
+    stream = stream or sys.stderr
     if tty is None:
         tty = stream.isatty()
     if tty:
