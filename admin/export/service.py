@@ -1,8 +1,8 @@
 """The weekly export into the case register: one ISO week as XLSX or CSV, and its log.
 
 One service behind ``krm export`` and the admin download. Rows are read with a streaming query
-(``yield_per``, plain rows, no ORM objects) and written row by row: openpyxl's write-only
-workbook and the ``csv`` module, so a large week never sits in memory as a list.
+(``yield_per``, plain rows, no ORM objects) and written row by row: XlsxWriter in its
+constant-memory mode and the ``csv`` module, so a large week never sits in memory as a list.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
@@ -126,6 +125,13 @@ def cell_text(value: str) -> str:
     Cached: the same labels, names and empty cells come back in every row of an export.
     """
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
+@lru_cache(maxsize=4096)
+def xlsx_text(value: str) -> str:
+    """``cell_text`` with line ends as XML reads them (CR LF and CR become LF): XlsxWriter would
+    keep a CR as the escape ``_x000D_``, which not every reader turns back into a CR."""
+    return cell_text(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def german_date(value: date | None) -> str:
@@ -306,18 +312,26 @@ def write_csv(out: IO[bytes], header: Iterable[str], rows: Iterable[Iterable[Any
     return count
 
 
-def _xlsx_row(sheet, row: Iterable[Any]) -> list[Any]:
-    cells = []
-    for value in row:
-        if isinstance(value, date):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = DATE_FORMAT
-            cells.append(cell)
-        elif isinstance(value, str):
-            cells.append(cell_text(value) or None)  # no cell at all for empty text
-        else:
-            cells.append(value)
-    return cells
+def _xlsx_rows(sheet, date_format, rows: Iterable[Iterable[Any]], first: int = 0) -> int:
+    """Write rows from row ``first`` on, cell by typed cell: text as text (never a formula, no
+    cell for empty text), dates with the German date format, numbers as numbers."""
+    text, number, moment = sheet.write_string, sheet.write_number, sheet.write_datetime
+    count = 0
+    for index, row in enumerate(rows, start=first):
+        for column, value in enumerate(row):
+            if isinstance(value, str):  # most cells: tested first
+                if value:
+                    text(index, column, xlsx_text(value))
+            elif value is None:
+                continue
+            elif isinstance(value, date):
+                moment(index, column, value, date_format)
+            elif isinstance(value, bool):
+                sheet.write_boolean(index, column, value)
+            else:
+                number(index, column, value)
+        count += 1
+    return count
 
 
 def write_xlsx(
@@ -326,21 +340,19 @@ def write_xlsx(
     rows: Iterable[Iterable[Any]],
     surveys: Iterable[Iterable[Any]],
 ) -> int:
-    """A write-only workbook: the reactions, then the sheet Kundenbefragung."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(REACTIONS_SHEET)
-    sheet.freeze_panes = "A2"
-    sheet.append([cell_text(name) for name in header])
-    count = 0
-    for row in rows:
-        sheet.append(_xlsx_row(sheet, row))
-        count += 1
-    survey_sheet = book.create_sheet(SURVEY_SHEET)
-    survey_sheet.freeze_panes = "A2"
-    survey_sheet.append(list(SURVEY_HEADER))
-    for row in surveys:
-        survey_sheet.append(_xlsx_row(survey_sheet, row))
-    book.save(out)
+    """The reactions, then the sheet Kundenbefragung, streamed (XlsxWriter's constant memory:
+    each row goes to a temporary file as soon as the next one starts)."""
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
+    date_format = book.add_format({"num_format": DATE_FORMAT})
+    sheet = book.add_worksheet(REACTIONS_SHEET)
+    sheet.freeze_panes(1, 0)
+    _xlsx_rows(sheet, date_format, [list(header)])
+    count = _xlsx_rows(sheet, date_format, rows, first=1)
+    survey_sheet = book.add_worksheet(SURVEY_SHEET)
+    survey_sheet.freeze_panes(1, 0)
+    _xlsx_rows(survey_sheet, date_format, [SURVEY_HEADER])
+    _xlsx_rows(survey_sheet, date_format, surveys, first=1)
+    book.close()
     return count
 
 
