@@ -1,19 +1,21 @@
 """Progress of long commands: a bar on a terminal, a few plain lines in a log (cron).
 
-Every long ``krm`` command uses ``progress``; the work itself takes the ``advance`` callback it
-yields (a plain function, default a no-op), so services stay free of terminal concerns.
+Every long ``krm`` command passes ``progress`` to its service as ``track``; services call
+``track(label, total)`` and ``advance(n)`` and default to ``quiet``, so they stay free of terminal
+concerns (the views and the tests show nothing).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TextIO, TypeVar
 
 import click
 
 STEPS = 10  # plain lines: one per tenth done
+T = TypeVar("T")
 
 
 @contextmanager
@@ -50,3 +52,20 @@ def progress(
     shown = 0
     yield advance
     click.echo(f"{label}: {done:,} done", file=stream)
+
+
+# How services take progress: ``track(label, total)`` as a context manager yielding ``advance``.
+Track = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+@contextmanager
+def quiet(_label: str, _total: int) -> Iterator[Callable[[int], None]]:
+    """No progress shown: the default of every service (the views, the tests)."""
+    yield lambda n=1: None
+
+
+def counted(items: Iterable[T], advance: Callable[[int], None]) -> Iterator[T]:
+    """``items`` as they are, advancing by one for each."""
+    for item in items:
+        yield item
+        advance(1)

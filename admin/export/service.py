@@ -29,6 +29,7 @@ from admin.surveys.models import SurveyResult
 from cards.models import Card, Location
 from portal.deadlines import BERLIN
 from portal.feedback import Feedback
+from portal.progress import Track, counted, quiet
 from portal.vocab import AREA_REGISTER_LABELS, Status
 
 FORMATS = ("xlsx", "csv")
@@ -235,6 +236,12 @@ def export_rows(
         yield values
 
 
+def export_count(session: Session, week: Week, *, since: datetime | None = None) -> int:
+    """How many rows ``export_rows`` gives."""
+    rows = _rows_query(week, since).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(rows)) or 0
+
+
 def surveys_since(session: Session) -> datetime | None:
     """When survey results were last handed out (an XLSX export or a survey CSV); None: never."""
     return session.scalar(select(func.max(ExportRun.at)).where(ExportRun.surveys.isnot(None)))
@@ -374,20 +381,26 @@ def run_export(
     actor: str,
     actor_id: int | None = None,
     now: datetime,
+    track: Track = quiet,
 ) -> ExportRun:
-    """Write the week to ``out`` in the officer's layout and log it; the caller commits."""
+    """Write the week to ``out`` in the officer's layout and log it; the caller commits.
+
+    ``track`` shows progress (``portal.progress``): the rows are counted first only for it.
+    """
     if format not in FORMATS:
         raise ExportError(f"Unbekanntes Format „{format}“: xlsx oder csv.")
     since = last_export_at(session, week) if changed_only else None
     layout = current_layout(session)
     header = [column.header for column in layout]
     rows = _ordered(export_rows(session, week, since=since), layout)
+    total = 0 if track is quiet else export_count(session, week, since=since)
     surveys = None
-    if format == "csv":
-        count = write_csv(out, header, rows)
-    else:
-        surveys = survey_rows(session, surveys_since(session))
-        count = write_xlsx(out, header, rows, surveys)
+    with track(f"Export {week}", total) as advance:
+        if format == "csv":
+            count = write_csv(out, header, counted(rows, advance))
+        else:
+            surveys = survey_rows(session, surveys_since(session))
+            count = write_xlsx(out, header, counted(rows, advance), surveys)
     run = ExportRun(
         at=now,
         actor=actor,

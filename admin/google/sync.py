@@ -23,6 +23,7 @@ from cards.models import Location
 from portal import rollup
 from portal.audit import record
 from portal.privacy import mask_personal_data
+from portal.progress import Track, counted, quiet
 from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Channel
 
@@ -350,7 +351,12 @@ def _tally(result: SyncResult, outcome: str) -> None:
 
 
 def sync_reviews(
-    session: Session, client: GoogleClient, locations: Iterable[str], context: SyncContext
+    session: Session,
+    client: GoogleClient,
+    locations: Iterable[str],
+    context: SyncContext,
+    *,
+    track: Track = quiet,
 ) -> SyncResult:
     """Pull every review of every location; a failing location is reported, the others stored.
 
@@ -365,17 +371,18 @@ def sync_reviews(
             result.errors.append(f"{location}: {error}")
             continue
         present = []
-        for number, item in enumerate(items, start=1):
-            try:
-                data = parse_review(item, location=location)
-            except ReviewFormatError as error:
-                result.errors.append(f"{location}, Rezension {number}: {error}")
-                review_id = item.get("reviewId") if isinstance(item, dict) else None
-                if review_id:
-                    present.append(str(review_id))  # unreadable is not removed
-                continue
-            present.append(data.review_id)
-            _tally(result, store_review(session, data, context))
+        with track(f"Google reviews of {location}", len(items)) as advance:
+            for number, item in enumerate(counted(items, advance), start=1):
+                try:
+                    data = parse_review(item, location=location)
+                except ReviewFormatError as error:
+                    result.errors.append(f"{location}, Rezension {number}: {error}")
+                    review_id = item.get("reviewId") if isinstance(item, dict) else None
+                    if review_id:
+                        present.append(str(review_id))  # unreadable is not removed
+                    continue
+                present.append(data.review_id)
+                _tally(result, store_review(session, data, context))
         result.removed += mark_removed(session, location, present, context)
     result.names_erased = erase_names(session, context)
     session.flush()
@@ -411,7 +418,12 @@ def read_takeout(path: Path) -> list[Any]:
 
 
 def import_takeout(
-    session: Session, path: Path, context: SyncContext, *, location: str | None = None
+    session: Session,
+    path: Path,
+    context: SyncContext,
+    *,
+    location: str | None = None,
+    track: Track = quiet,
 ) -> SyncResult:
     """Import a Takeout file whole, or nothing: a bad review refuses the file, naming it.
 
@@ -425,8 +437,9 @@ def import_takeout(
         except ReviewFormatError as error:
             raise TakeoutError(f"{path}, Rezension {number}: {error}.") from error
     result = SyncResult()
-    for data in parsed:
-        _tally(result, store_review(session, data, context))
+    with track(f"Google reviews of {path.name}", len(parsed)) as advance:
+        for data in counted(parsed, advance):
+            _tally(result, store_review(session, data, context))
     result.names_erased = erase_names(session, context)
     session.flush()
     return result

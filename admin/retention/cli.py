@@ -11,6 +11,7 @@ from admin.retention.service import PurgeResult, RetentionError, purge
 from portal.db import utcnow
 from portal.deadlines import BERLIN
 from portal.extensions import db
+from portal.progress import progress
 
 ACTOR = "krm (CLI)"
 
@@ -22,7 +23,14 @@ def purge_command(dry_run: bool) -> None:
     """Remove free text, contact data and notes of entries closed longer than the period."""
     months = current_app.config["RETENTION_MONTHS"]
     try:
-        result = purge(db.session, now=utcnow(), months=months, actor=ACTOR, dry_run=dry_run)
+        result = purge(
+            db.session,
+            now=utcnow(),
+            months=months,
+            actor=ACTOR,
+            dry_run=dry_run,
+            track=progress,
+        )
     except RetentionError as error:
         raise click.ClickException(str(error)) from error
     if dry_run:
