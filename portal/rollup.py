@@ -1,12 +1,15 @@
-"""The report roll-up: the counts the annual report and the dashboard read, kept per Berlin day.
+"""The report roll-up: the counts the annual report and the dashboard read, per Berlin day or month.
 
-Every reaction contributes a few keys (``contribution``), each counting one: its line of the
-reactions (channel, rating, Ombudsstelle, outcome, classified or not), its rating at its location,
-its closing day, and one key per Anliegen. The services that change an entry call ``add`` or
-``replace`` with the keys before and after, in the same transaction, so the table is exact at
-every commit; ``krm report rebuild`` (``rebuild``) recomputes it from the rows.
+Every reaction contributes a few keys (``contribution``), each counting one: per Berlin month its
+line of the reactions (channel, rating, Ombudsstelle, outcome, classified or not), its rating at
+its location and one key per Anliegen (the annual report and the rating trend); per Berlin day its
+rating and its closing day (the dashboard's week and month). The services that change an entry
+call ``add`` or ``changed`` with its keys before the change, in the same transaction, so the
+table is exact at every commit; ``krm report rebuild`` (``rebuild``) recomputes it from the rows.
 
-Keys are Berlin calendar days, so every report period (a year, a month, a week) is a range of days.
+Keys are Berlin calendar days (months as their first day), so every period the figures ask for (a
+year, a month, a week) is a range of days; months keep the annual figures to a few thousand lines
+a year, however many reactions there are.
 Whether an open reaction is past its deadline changes as time passes without any write, so open
 reactions are counted here only as open; the report asks the feedback table which of them are
 overdue at ``now`` (``admin.reports.figures``). Empty parts of a key are stored as ``""`` and
@@ -43,7 +46,10 @@ from portal.db import Base, UTCDateTime
 from portal.deadlines import local_date
 from portal.vocab import OPEN_STATUSES, Status
 
-REACTION, LOCATION, CLOSING, CONCERN = "reaction", "location", "closing", "concern"
+# Per Berlin month (``day`` is the month's first day): what the annual report and the trend read.
+REACTION, LOCATION, CONCERN = "reaction", "location", "concern"
+# Per Berlin day: what the dashboard's week and month read.
+RECEIVED, CLOSING = "received", "closing"
 IN_TIME, LATE, OPEN, OTHER = "in_time", "late", "open", ""  # a reaction's outcome
 BATCH = 5000  # keys per upsert statement in a rebuild
 
@@ -117,10 +123,11 @@ def reaction_keys(entry: Any, classified: bool) -> list[Key]:
     keys = []
     if entry.status != Status.SPAM:
         day = local_date(entry.received_at)
+        month = day.replace(day=1)
         keys.append(
             Key(
                 REACTION,
-                day,
+                month,
                 channel=_value(entry.channel),
                 rating=entry.rating or 0,
                 ombudsstelle=bool(entry.ombudsstelle),
@@ -128,8 +135,10 @@ def reaction_keys(entry: Any, classified: bool) -> list[Key]:
                 classified=classified,
             )
         )
+        keys.append(Key(RECEIVED, day, rating=entry.rating or 0))
         if entry.rating is not None:
-            keys.append(Key(LOCATION, day, rating=entry.rating, location_id=entry.location_id or 0))
+            location = entry.location_id or 0
+            keys.append(Key(LOCATION, month, rating=entry.rating, location_id=location))
     if entry.status == Status.DONE and entry.closed_at is not None:
         keys.append(Key(CLOSING, local_date(entry.closed_at)))
     return keys
@@ -141,7 +150,7 @@ def concern_key(entry: Any, concern: Any) -> Key | None:
         return None
     return Key(
         CONCERN,
-        local_date(entry.received_at),
+        local_date(entry.received_at).replace(day=1),
         kind=_value(concern.kind),
         area=_value(concern.area),
         topic_id=concern.topic_id or 0,
@@ -158,8 +167,12 @@ def contribution(entry: Any, concerns: Iterable[Any] = ()) -> Counter[Key]:
 
 
 def add(session: Session, keys: Counter[Key], sign: int = 1) -> None:
-    """Count ``keys`` (with ``sign`` -1: uncount them), one upsert; Core, no flush of its own."""
-    counts = [(key, sign * n) for key, n in keys.items() if n]
+    """Count ``keys`` (with ``sign`` -1: uncount them), one upsert; Core, no flush of its own.
+
+    In the keys' order: two transactions meet the same rows in the same order, so on PostgreSQL
+    one waits for the other instead of both deadlocking.
+    """
+    counts = sorted((key, sign * n) for key, n in keys.items() if n)
     if counts:
         _upsert(session, counts)
 

@@ -1,10 +1,11 @@
 """The figures of the dashboard and of the annual report, summed up from the report roll-up.
 
-Every function takes a session and a period and sums the day lines of ``portal.rollup`` (a few
-hundred per day, kept exact by the services that change entries); no feedback row is loaded into
-Python. Spam never counts. Periods are calendar spans in Europe/Berlin, so a period is a range of
-the roll-up's Berlin days; only whether open reactions are overdue is asked of the feedback rows,
-at ``now``. The definitions are documented in ``docs/reports.md``.
+Every function takes a session and a period and sums the lines of ``portal.rollup`` (kept exact
+by the services that change entries); no feedback row is loaded into Python. Spam never counts.
+Periods are calendar spans in Europe/Berlin, so a period is a range of the roll-up's Berlin days;
+the annual figures' lines are per month, so ``reaction_counts`` and ``concern_cells`` take whole
+months (a year). Only whether open reactions are overdue is asked of the feedback rows, at
+``now``. The definitions are documented in ``docs/reports.md``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ from admin.surveys.models import SurveyResult
 from cards.models import Location
 from portal.deadlines import BERLIN, local_date
 from portal.feedback import Feedback
-from portal.rollup import CLOSING, CONCERN, IN_TIME, LATE, LOCATION, OPEN, REACTION, ReportRollup
+from portal.rollup import (
+    CLOSING,
+    CONCERN,
+    IN_TIME,
+    LATE,
+    LOCATION,
+    OPEN,
+    REACTION,
+    RECEIVED,
+    ReportRollup,
+)
 from portal.vocab import (
     AREA_REGISTER_LABELS,
     COMPLAINT_KINDS,
@@ -651,7 +662,7 @@ def period_counts(session: Session, period: Period) -> PeriodCounts:
             func.coalesce(func.sum(r.count), 0),
             func.coalesce(func.sum(case((r.rating > 0, r.count), else_=0)), 0),
             func.coalesce(func.sum(r.rating * r.count), 0),
-        ).where(r.fact == REACTION, *days(period))
+        ).where(r.fact == RECEIVED, *days(period))
     ).one()
     closed = session.scalar(
         select(func.coalesce(func.sum(r.count), 0)).where(r.fact == CLOSING, *days(period))
