@@ -23,6 +23,7 @@ from cards.codes import new_code
 from cards.models import Card, Location
 from cards.qr import card_url
 from cards.services import list_cards
+from portal import rollup
 from portal.db import utcnow
 from portal.extensions import db
 from portal.feedback import Feedback
@@ -182,6 +183,7 @@ def _load_history(session: Session, location: Location, now) -> int:
             now=received,
         )
         feedback = session.get(Feedback, stored.feedback_id)
+        before = rollup.of_entry(feedback)
         area = rng.choice(list(Area))
         feedback.concerns.append(
             Concern(
@@ -195,6 +197,7 @@ def _load_history(session: Session, location: Location, now) -> int:
         feedback.status = Status.DONE
         feedback.closed_at = received + timedelta(days=rng.choice((2, 5, 9, 12, 13, 16)))
         feedback.updated_at = feedback.closed_at
+        rollup.changed(session, feedback, before)
     return HISTORY_SIZE
 
 

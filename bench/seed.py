@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from admin.accounts.models import Team
 from admin.inbox.models import Concern, Topic
 from cards.models import Location
+from portal import rollup
 from portal.feedback import Feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Status
 
@@ -111,7 +112,8 @@ BACKDATED = timedelta(days=28)
 
 
 def seed(session: Session, rows: int, *, end: datetime, days: int = 730, seed: int = 1) -> None:
-    """Insert ``rows`` feedback rows received in the ``days`` before ``end``."""
+    """Insert ``rows`` feedback rows received in the ``days`` before ``end``; rebuild the report
+    roll-up from them."""
     start = end - timedelta(days=days)
     rng = random.Random(seed)
     locations = _ensure(
@@ -179,6 +181,8 @@ def seed(session: Session, rows: int, *, end: datetime, days: int = 730, seed: i
             text("SELECT setval(pg_get_serial_sequence('feedback', 'id'), max(id)) FROM feedback")
         )
         session.commit()
+    rollup.rebuild(session)  # a bulk load past the services: what `krm report rebuild` does
+    session.commit()
 
 
 def bulk_insert(session: Session, model, rows: list[dict]) -> None:

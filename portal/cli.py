@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from portal import schema
+from portal.progress import progress
 
 db_cli = AppGroup("db", help="Create or migrate the database (Alembic).")
 
@@ -58,7 +59,7 @@ def freeze_command(out: Path) -> None:
     from portal.freeze import FreezeError, freeze_site
 
     try:
-        site = freeze_site(dict(current_app.config), out)
+        site = freeze_site(dict(current_app.config), out, track=progress)
     except FreezeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Wrote {len(site.files)} files ({site.pages} pages) to {site.out}.")

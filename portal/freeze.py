@@ -20,6 +20,7 @@ from cards.services import list_cards
 from portal import create_app
 from portal.extensions import db
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from portal.progress import Track, counted, quiet
 from portal.public import LOCALIZED
 
 # Written into every output folder, so a later freeze knows it may replace the folder's content.
@@ -48,7 +49,7 @@ class FrozenSite:
         return sum(1 for name in self.files if name.endswith(".html"))
 
 
-def freeze_site(config: dict[str, Any] | None, out: Path) -> FrozenSite:
+def freeze_site(config: dict[str, Any] | None, out: Path, *, track: Track = quiet) -> FrozenSite:
     """Write every public page in every language, one card page per card, and the assets.
 
     ``config`` overrides settings like ``create_app`` does (the instance file and ``KRM_*``
@@ -89,7 +90,10 @@ def freeze_site(config: dict[str, Any] | None, out: Path) -> FrozenSite:
         with warnings.catch_warnings():
             # The collector and the health check have GET rules too; they stay live on purpose.
             warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-            files = {page.path.as_posix() for page in freezer.freeze_yield()}
+            # The pages and root files; the assets they ask for come on top (a few).
+            total = len(LANGUAGES) * (len(LOCALIZED - {CARD_ENDPOINT}) + len(codes))
+            with track("Freezing pages", total + len(ROOT_FILES)) as advance:
+                files = {page.path.as_posix() for page in counted(freezer.freeze_yield(), advance)}
         for lang in LANGUAGES:
             path = not_found_path(lang)
             (out / path).write_bytes(_not_found_page(app, public_base_url, "/" + path))

@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "portal.mail.texts",
     "portal.mail.outbox",
     "admin.paper.models",
+    "portal.rollup",
 )
 
 # What the models do not describe: SQLite's full-text index of feedback (FTS5 and its shadow

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cards.codes import normalize as normalize_code
 from cards.models import Card
+from portal import rollup
 from portal.deadlines import deadlines_for
 from portal.feedback import Feedback
 from portal.mail.outbox import enqueue
@@ -160,6 +161,14 @@ def submit_feedback(
             "updated_at": now,
         },
     ).scalar_one()
+    # The report roll-up counts the new reaction in the same transaction (portal.rollup).
+    rollup.submitted(
+        session,
+        received_at=received_at or now,
+        channel=submission.channel,
+        rating=submission.rating,
+        location_id=location_id,
+    )
     mail_id = None
     if _acknowledge(session, submission, now, rules):
         mail_id = enqueue(

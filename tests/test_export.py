@@ -202,6 +202,9 @@ def test_xlsx_export_has_the_register_columns_and_the_survey_sheet(
 ):
     out, result = export(runner, tmp_path, "--week", W47, "--format", "xlsx")
     assert ": 7 reactions written" in result.output
+    # Not on a terminal (cron): progress as plain lines.
+    assert "Export 2026-W47: 0 of 7 (0 %)" in result.output
+    assert "Export 2026-W47: 7 done" in result.output
     book = load_workbook(out)
     assert book.sheetnames == ["Kundenreaktionen", "Kundenbefragung"]
     header, *rows = xlsx_rows(out)

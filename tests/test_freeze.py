@@ -137,6 +137,8 @@ def test_every_page_in_every_language_and_every_card_retired_too(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["freeze", "--out", str(out)])
 
     assert result.exit_code == 0, result.output
+    assert "Freezing pages: 0 of " in result.output  # not on a terminal: plain lines
+    assert re.search(r"^Freezing pages: [\d,]+ done$", result.output, re.M)
     files = site_files(out)
     expected = {
         prefixed(lang, path)

@@ -133,6 +133,8 @@ def test_sync_follows_next_page_token_and_stores_every_review(
 
     assert result.exit_code == 0, result.output
     assert "5 neu" in result.output
+    assert re.search(r"^Google reviews of locations/\S+: 0 of 5 \(0 %\)$", result.output, re.M)
+    assert re.search(r"^Google reviews of locations/\S+: 5 done$", result.output, re.M)
     httpserver.check_assertions()
     rows = reviews_in(google_app)
     assert [r.review_id for r in rows] == ["r1", "r2", "r3", "r4", "r5"]

@@ -148,6 +148,8 @@ def test_purge_removes_text_contact_and_notes_of_old_closed_entries_only(app, ac
 
     assert result.exit_code == 0, result.output
     assert "3 entries closed before" in result.output and "purged:" in result.output
+    assert "Purging entries: 0 of 3 (0 %)" in result.output
+    assert "Purging entries: 3 done" in result.output
     with app.app_context():
         for name in ("old_done", "old_spam", "old_google"):
             entry = db.session.get(Feedback, ids[name])

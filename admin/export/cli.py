@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from admin.export.service import FORMATS, ExportError, Week, run_export, write_survey_csv
 from portal.db import utcnow
 from portal.extensions import db
+from portal.progress import progress
 
 ACTOR = "krm (CLI)"
 
@@ -54,7 +55,14 @@ def export_command(
     try:
         with out.open("wb") as file:
             run = run_export(
-                db.session, chosen, format_, file, changed_only=changed_only, actor=ACTOR, now=now
+                db.session,
+                chosen,
+                format_,
+                file,
+                changed_only=changed_only,
+                actor=ACTOR,
+                now=now,
+                track=progress,
             )
         surveys = None
         if surveys_out:

@@ -1,8 +1,8 @@
 """The weekly export into the case register: one ISO week as XLSX or CSV, and its log.
 
 One service behind ``krm export`` and the admin download. Rows are read with a streaming query
-(``yield_per``, plain rows, no ORM objects) and written row by row: openpyxl's write-only
-workbook and the ``csv`` module, so a large week never sits in memory as a list.
+(``yield_per``, plain rows, no ORM objects) and written row by row: XlsxWriter in its
+constant-memory mode and the ``csv`` module, so a large week never sits in memory as a list.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
@@ -31,6 +30,7 @@ from admin.surveys.service import sheet_results
 from cards.models import Card, Location
 from portal.deadlines import BERLIN
 from portal.feedback import Feedback
+from portal.progress import Track, counted, quiet
 from portal.vocab import AREA_REGISTER_LABELS, Status
 
 FORMATS = ("xlsx", "csv")
@@ -127,6 +127,13 @@ def cell_text(value: str) -> str:
     Cached: the same labels, names and empty cells come back in every row of an export.
     """
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
+@lru_cache(maxsize=4096)
+def xlsx_text(value: str) -> str:
+    """``cell_text`` with line ends as XML reads them (CR LF and CR become LF): XlsxWriter would
+    keep a CR as the escape ``_x000D_``, which not every reader turns back into a CR."""
+    return cell_text(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def german_date(value: date | None) -> str:
@@ -230,6 +237,12 @@ def export_rows(
         yield values
 
 
+def export_count(session: Session, week: Week, *, since: datetime | None = None) -> int:
+    """How many rows ``export_rows`` gives."""
+    rows = _rows_query(week, since).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(rows)) or 0
+
+
 def surveys_since(session: Session) -> datetime | None:
     """When survey results were last handed out (an XLSX export or a survey CSV); None: never."""
     return session.scalar(select(func.max(ExportRun.at)).where(ExportRun.surveys.isnot(None)))
@@ -272,18 +285,26 @@ def write_csv(out: IO[bytes], header: Iterable[str], rows: Iterable[Iterable[Any
     return count
 
 
-def _xlsx_row(sheet, row: Iterable[Any]) -> list[Any]:
-    cells = []
-    for value in row:
-        if isinstance(value, date):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = DATE_FORMAT
-            cells.append(cell)
-        elif isinstance(value, str):
-            cells.append(cell_text(value) or None)  # no cell at all for empty text
-        else:
-            cells.append(value)
-    return cells
+def _xlsx_rows(sheet, date_format, rows: Iterable[Iterable[Any]], first: int = 0) -> int:
+    """Write rows from row ``first`` on, cell by typed cell: text as text (never a formula, no
+    cell for empty text), dates with the German date format, numbers as numbers."""
+    text, number, moment = sheet.write_string, sheet.write_number, sheet.write_datetime
+    count = 0
+    for index, row in enumerate(rows, start=first):
+        for column, value in enumerate(row):
+            if isinstance(value, str):  # most cells: tested first
+                if value:
+                    text(index, column, xlsx_text(value))
+            elif value is None:
+                continue
+            elif isinstance(value, date):
+                moment(index, column, value, date_format)
+            elif isinstance(value, bool):
+                sheet.write_boolean(index, column, value)
+            else:
+                number(index, column, value)
+        count += 1
+    return count
 
 
 def write_xlsx(
@@ -292,21 +313,19 @@ def write_xlsx(
     rows: Iterable[Iterable[Any]],
     surveys: Iterable[Iterable[Any]],
 ) -> int:
-    """A write-only workbook: the reactions, then the sheet Kundenbefragung."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(REACTIONS_SHEET)
-    sheet.freeze_panes = "A2"
-    sheet.append([cell_text(name) for name in header])
-    count = 0
-    for row in rows:
-        sheet.append(_xlsx_row(sheet, row))
-        count += 1
-    survey_sheet = book.create_sheet(SURVEY_SHEET)
-    survey_sheet.freeze_panes = "A2"
-    survey_sheet.append(list(SURVEY_HEADER))
-    for row in surveys:
-        survey_sheet.append(_xlsx_row(survey_sheet, row))
-    book.save(out)
+    """The reactions, then the sheet Kundenbefragung, streamed (XlsxWriter's constant memory:
+    each row goes to a temporary file as soon as the next one starts)."""
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
+    date_format = book.add_format({"num_format": DATE_FORMAT})
+    sheet = book.add_worksheet(REACTIONS_SHEET)
+    sheet.freeze_panes(1, 0)
+    _xlsx_rows(sheet, date_format, [list(header)])
+    count = _xlsx_rows(sheet, date_format, rows, first=1)
+    survey_sheet = book.add_worksheet(SURVEY_SHEET)
+    survey_sheet.freeze_panes(1, 0)
+    _xlsx_rows(survey_sheet, date_format, [SURVEY_HEADER])
+    _xlsx_rows(survey_sheet, date_format, surveys, first=1)
+    book.close()
     return count
 
 
@@ -328,20 +347,26 @@ def run_export(
     actor: str,
     actor_id: int | None = None,
     now: datetime,
+    track: Track = quiet,
 ) -> ExportRun:
-    """Write the week to ``out`` in the officer's layout and log it; the caller commits."""
+    """Write the week to ``out`` in the officer's layout and log it; the caller commits.
+
+    ``track`` shows progress (``portal.progress``): the rows are counted first only for it.
+    """
     if format not in FORMATS:
         raise ExportError(f"Unbekanntes Format „{format}“: xlsx oder csv.")
     since = last_export_at(session, week) if changed_only else None
     layout = current_layout(session)
     header = [column.header for column in layout]
     rows = _ordered(export_rows(session, week, since=since), layout)
+    total = 0 if track is quiet else export_count(session, week, since=since)
     surveys = None
-    if format == "csv":
-        count = write_csv(out, header, rows)
-    else:
-        surveys = survey_rows(session, surveys_since(session))
-        count = write_xlsx(out, header, rows, surveys)
+    with track(f"Export {week}", total) as advance:
+        if format == "csv":
+            count = write_csv(out, header, counted(rows, advance))
+        else:
+            surveys = survey_rows(session, surveys_since(session))
+            count = write_xlsx(out, header, counted(rows, advance), surveys)
     run = ExportRun(
         at=now,
         actor=actor,

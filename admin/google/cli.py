@@ -19,6 +19,7 @@ from admin.google.sync import (
 )
 from portal.db import utcnow
 from portal.extensions import db
+from portal.progress import progress
 
 ACTOR = "krm (CLI)"
 google_cli = AppGroup("google", help="Google reviews of the Business Profile locations.")
@@ -40,7 +41,7 @@ def google_sync() -> None:
     except GoogleError as error:
         raise click.ClickException(str(error)) from error
     try:
-        result = sync_reviews(db.session, client, config.locations, _context())
+        result = sync_reviews(db.session, client, config.locations, _context(), track=progress)
         db.session.commit()  # what did arrive is kept, even when a location failed
     except IntegrityError as error:
         db.session.rollback()
@@ -59,7 +60,7 @@ def google_sync() -> None:
 def google_import(file: Path, location: str | None) -> None:
     """Import the reviews.json of a Google Takeout export (for offices without API access)."""
     try:
-        result = import_takeout(db.session, file, _context(), location=location)
+        result = import_takeout(db.session, file, _context(), location=location, track=progress)
     except TakeoutError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()

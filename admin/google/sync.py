@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from admin.google.client import GoogleClient, GoogleError
 from admin.google.models import GoogleReview
 from cards.models import Location
+from portal import rollup
 from portal.audit import record
 from portal.privacy import mask_personal_data
+from portal.progress import Track, counted, quiet
 from portal.submissions import Rules, Submission, submit_feedback
 from portal.vocab import Channel
 
@@ -254,8 +256,10 @@ def _update_entry(
     changes: dict[str, Any] = {}
     if review.stars != data.stars or feedback.rating != data.stars:
         changes["rating"] = [feedback.rating, data.stars]
+        before = rollup.of_entry(feedback)
         review.stars = data.stars
         feedback.rating = data.stars
+        rollup.changed(session, feedback, before)
     if feedback.purged_at is None and feedback.text != text:
         changes["text_changed"] = True
         feedback.text = text
@@ -353,7 +357,12 @@ def _tally(result: SyncResult, outcome: str) -> None:
 
 
 def sync_reviews(
-    session: Session, client: GoogleClient, locations: Iterable[str], context: SyncContext
+    session: Session,
+    client: GoogleClient,
+    locations: Iterable[str],
+    context: SyncContext,
+    *,
+    track: Track = quiet,
 ) -> SyncResult:
     """Pull every review of every location; a failing location is reported, the others stored.
 
@@ -368,17 +377,18 @@ def sync_reviews(
             result.errors.append(f"{location}: {error}")
             continue
         present = []
-        for number, item in enumerate(items, start=1):
-            try:
-                data = parse_review(item, location=location)
-            except ReviewFormatError as error:
-                result.errors.append(f"{location}, Rezension {number}: {error}")
-                review_id = item.get("reviewId") if isinstance(item, dict) else None
-                if review_id:
-                    present.append(str(review_id))  # unreadable is not removed
-                continue
-            present.append(data.review_id)
-            _tally(result, store_review(session, data, context))
+        with track(f"Google reviews of {location}", len(items)) as advance:
+            for number, item in enumerate(counted(items, advance), start=1):
+                try:
+                    data = parse_review(item, location=location)
+                except ReviewFormatError as error:
+                    result.errors.append(f"{location}, Rezension {number}: {error}")
+                    review_id = item.get("reviewId") if isinstance(item, dict) else None
+                    if review_id:
+                        present.append(str(review_id))  # unreadable is not removed
+                    continue
+                present.append(data.review_id)
+                _tally(result, store_review(session, data, context))
         result.removed += mark_removed(session, location, present, context)
     result.names_erased = erase_names(session, context)
     session.flush()
@@ -414,7 +424,12 @@ def read_takeout(path: Path) -> list[Any]:
 
 
 def import_takeout(
-    session: Session, path: Path, context: SyncContext, *, location: str | None = None
+    session: Session,
+    path: Path,
+    context: SyncContext,
+    *,
+    location: str | None = None,
+    track: Track = quiet,
 ) -> SyncResult:
     """Import a Takeout file whole, or nothing: a bad review refuses the file, naming it.
 
@@ -428,8 +443,9 @@ def import_takeout(
         except ReviewFormatError as error:
             raise TakeoutError(f"{path}, Rezension {number}: {error}.") from error
     result = SyncResult()
-    for data in parsed:
-        _tally(result, store_review(session, data, context))
+    with track(f"Google reviews of {path.name}", len(parsed)) as advance:
+        for data in counted(parsed, advance):
+            _tally(result, store_review(session, data, context))
     result.names_erased = erase_names(session, context)
     session.flush()
     return result

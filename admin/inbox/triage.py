@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from admin.accounts.models import Team, User
 from admin.inbox.models import Concern, Note, Topic
 from admin.inbox.query import visible_to
+from portal import rollup
 from portal.audit import record
 from portal.feedback import Feedback
 from portal.text import clean_text
@@ -105,6 +106,7 @@ def update_entry(
 ) -> dict[str, list]:
     """Apply the entry form; returns the recorded changes (empty if nothing changed)."""
     _check(session, feedback, changes, actor)
+    before = rollup.of_entry(feedback)
     diff = _set_concerns(session, feedback, changes.concerns)
     diff |= _set_status(feedback, changes.status, now)
     diff |= _set_value(feedback, "ombudsstelle", changes.ombudsstelle)
@@ -113,6 +115,8 @@ def update_entry(
     if changes.acknowledge:
         diff |= _set_value(feedback, "acknowledged_at", now)
     _record(session, feedback, diff, "entry updated", actor=actor, now=now)
+    if diff:
+        rollup.changed(session, feedback, before)
     return diff
 
 
@@ -302,6 +306,7 @@ def bulk(
     ).all()
     changed = 0
     for feedback in entries:
+        before = rollup.of_entry(feedback)
         if action == BulkAction.SPAM:
             diff = _set_status(feedback, Status.SPAM, now)
         elif action == BulkAction.PRAISE:
@@ -309,6 +314,8 @@ def bulk(
         else:
             diff = _set_team(session, feedback, team_id)
         _record(session, feedback, diff, f"bulk: {action.value}", actor=actor, now=now)
+        if diff:
+            rollup.changed(session, feedback, before)
         changed += bool(diff)
     return BulkResult(changed=changed, skipped=len(wanted) - changed)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from admin.accounts.models import User
 from admin.inbox.query import overdue_condition
+from portal import rollup
 from portal.audit import record
 from portal.deadlines import end_of_day, local_date, local_day
 from portal.feedback import Feedback, reference
@@ -130,7 +131,9 @@ def queue_interim(
     changes: dict[str, object] = {"reason": reason, "until": until.isoformat()}
     deadline = local_date(feedback.close_by).isoformat()
     if now <= feedback.close_by:
+        before = rollup.of_entry(feedback)
         feedback.close_by = end_of_day(until)
+        rollup.changed(session, feedback, before)
         feedback.updated_at = now
         changes["close_by"] = [deadline, until.isoformat()]
     else:

@@ -1,4 +1,7 @@
-"""``krm report --year 2026 --out FILE.xlsx``: the annual report's figures as a workbook."""
+"""``krm report --year 2026 --out FILE.xlsx``: the annual report's figures as a workbook.
+
+``krm report rebuild`` recomputes the report roll-up (portal.rollup) from the feedback rows.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from admin.reports.figures import FIRST_YEAR, LAST_YEAR, annual_report, default_
 from admin.reports.xlsx import write_report
 from portal.db import utcnow
 from portal.extensions import db
+from portal.progress import progress
+from portal.rollup import entry_count, rebuild
 
 
-@click.command("report")
+@click.group("report", invoke_without_command=True)
 @click.option(
     "--year",
     type=click.IntRange(FIRST_YEAR, LAST_YEAR),
@@ -22,13 +27,17 @@ from portal.extensions import db
 )
 @click.option(
     "--out",
-    required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="The XLSX file to write.",
+    help="The XLSX file to write (required without a command).",
 )
+@click.pass_context
 @with_appcontext
-def report_command(year: int | None, out: Path) -> None:
+def report_command(context: click.Context, year: int | None, out: Path | None) -> None:
     """Write the annual report (each figure against the year before) as an XLSX file."""
+    if context.invoked_subcommand is not None:
+        return
+    if out is None:
+        raise click.UsageError("Missing option '--out'.")
     now = utcnow()
     year = year or default_year(now)
     if out.suffix.lower() != ".xlsx":
@@ -43,6 +52,17 @@ def report_command(year: int | None, out: Path) -> None:
     overview = report.figure("ueberblick")
     reactions, concerns = (row.current for row in overview.rows[:2])
     click.echo(f"Annual report {year}: {reactions} reactions, {concerns} Anliegen; wrote {out}.")
+
+
+@report_command.command("rebuild")
+@with_appcontext
+def rebuild_command() -> None:
+    """Recompute the report roll-up from the feedback rows (after a restore or a bulk load)."""
+    total = entry_count(db.session)
+    with progress("Report roll-up: reactions", total) as advance:
+        keys = rebuild(db.session, advance)
+    db.session.commit()
+    click.echo(f"Report roll-up rebuilt: {total} reactions, {keys} lines.")
 
 
 COMMANDS = (report_command,)

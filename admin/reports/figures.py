@@ -1,26 +1,39 @@
-"""The figures of the dashboard and of the annual report, aggregated in SQL.
+"""The figures of the dashboard and of the annual report, summed up from the report roll-up.
 
-Every function takes a session and a period and runs grouped aggregates (``count``, ``sum`` of
-``case``, ``group_by``); no feedback row is loaded into Python. Spam never counts. Periods are
-calendar spans in Europe/Berlin, turned into UTC bounds, so the year filter uses the index on
-``received_at``. The definitions are documented in ``docs/reports.md``.
+Every function takes a session and a period and sums the lines of ``portal.rollup`` (kept exact
+by the services that change entries); no feedback row is loaded into Python. Spam never counts.
+Periods are calendar spans in Europe/Berlin, so a period is a range of the roll-up's Berlin days;
+the annual figures' lines are per month, so ``reaction_counts`` and ``concern_cells`` take whole
+months (a year). Only whether open reactions are overdue is asked of the feedback rows, at
+``now``. The definitions are documented in ``docs/reports.md``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
 
-from admin.inbox.models import Concern, Topic
+from admin.inbox.models import Topic
 from admin.inbox.query import overdue_condition
 from admin.surveys.models import SurveyResult
 from cards.models import Location
-from portal.deadlines import BERLIN
+from portal.deadlines import BERLIN, local_date
 from portal.feedback import Feedback
+from portal.rollup import (
+    CLOSING,
+    CONCERN,
+    IN_TIME,
+    LATE,
+    LOCATION,
+    OPEN,
+    REACTION,
+    RECEIVED,
+    ReportRollup,
+)
 from portal.vocab import (
     AREA_REGISTER_LABELS,
     COMPLAINT_KINDS,
@@ -194,48 +207,70 @@ class Reactions:
         return share(self.closed_in_time, self.judged)
 
 
+def days(period: Period) -> list[ColumnElement[bool]]:
+    """The period's Berlin days in the roll-up: the same span as ``counted``."""
+    return [
+        ReportRollup.day >= local_date(period.start),
+        ReportRollup.day < local_date(period.end),
+    ]
+
+
+def rollup_of(fact: str, period: Period, *columns):
+    """Grouped sums of one fact of the roll-up over the period; empty groups left out."""
+    total = func.sum(ReportRollup.count)
+    return (
+        select(*columns, total)
+        .where(ReportRollup.fact == fact, *days(period))
+        .group_by(*columns)
+        .having(total != 0)
+    )
+
+
+def open_overdue(session: Session, period: Period, now: datetime) -> int:
+    """Open reactions of the period past their deadline at ``now``: asked live, as time passes
+    without a write; the range of open ones in ``ix_feedback_status_received_at``."""
+    query = select(func.count()).where(
+        Feedback.status.in_(OPEN_STATUSES),
+        Feedback.received_at >= period.start,
+        Feedback.received_at < period.end,
+        Feedback.close_by < now,
+    )
+    return session.scalar(query) or 0
+
+
 def reaction_counts(
     session: Session, period: Period, now: datetime
 ) -> tuple[Reactions, dict[Channel, int], dict[Channel, dict[int, int]]]:
-    """The period's totals, its reactions per channel and its ratings 1–5 per channel, in one scan.
+    """The period's totals, its reactions per channel and its ratings 1–5 per channel.
 
-    Grouped by channel and rating, so the year's rows are read once, from its range of the report
-    index. Whether a reaction has Anliegen comes from an outer join on its first one (positions
-    run 1..n), which PostgreSQL hashes; a correlated ``EXISTS`` was a probe per row.
+    From the roll-up's reaction lines (portal.rollup); of the open reactions only those past
+    their deadline at ``now`` are counted from the feedback rows.
     """
-    done = Feedback.status == Status.DONE
-    is_open = Feedback.status.in_(OPEN_STATUSES)
-    first = aliased(Concern)
-
-    def total(condition: ColumnElement[bool]):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    query = (
-        select(
-            Feedback.channel,
-            Feedback.rating,
-            func.count(),
-            total(Feedback.ombudsstelle.is_(True)),
-            total(and_(done, Feedback.closed_at <= Feedback.close_by)),
-            total(and_(done, Feedback.closed_at > Feedback.close_by)),
-            total(and_(is_open, Feedback.close_by < now)),
-            total(and_(is_open, Feedback.close_by >= now)),
-            total(first.id.is_(None)),
-        )
-        .select_from(Feedback)
-        .outerjoin(first, and_(first.feedback_id == Feedback.id, first.position == 1))
-        .where(*counted(period))
-        .group_by(Feedback.channel, Feedback.rating)
-    )
-    sums = [0] * len(fields(Reactions))
+    r = ReportRollup
+    columns = (r.channel, r.rating, r.ombudsstelle, r.outcome, r.classified)
+    query = rollup_of(REACTION, period, *columns)
+    totals: dict[str, int] = defaultdict(int)
     channels: dict[Channel, int] = defaultdict(int)
-    distribution: dict[Channel, dict[int, int]] = defaultdict(dict)
-    for channel, rating, *counts in session.execute(query):
-        channels[Channel(channel)] += counts[0]
-        if rating is not None:
-            distribution[Channel(channel)][int(rating)] = counts[0]
-        sums = [before + int(value or 0) for before, value in zip(sums, counts, strict=True)]
-    return Reactions(*sums), dict(channels), dict(distribution)
+    distribution: dict[Channel, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for channel, rating, ombudsstelle, outcome, classified, count in session.execute(query):
+        totals["total"] += count
+        totals["ombudsstelle"] += count if ombudsstelle else 0
+        totals[outcome] += count
+        totals["unclassified"] += 0 if classified else count
+        channels[Channel(channel)] += count
+        if rating:
+            distribution[Channel(channel)][int(rating)] += count
+    overdue = open_overdue(session, period, now) if totals[OPEN] else 0
+    reactions = Reactions(
+        total=totals["total"],
+        ombudsstelle=totals["ombudsstelle"],
+        closed_in_time=totals[IN_TIME],
+        closed_late=totals[LATE],
+        open_overdue=overdue,
+        open_pending=totals[OPEN] - overdue,
+        unclassified=totals["unclassified"],
+    )
+    return reactions, dict(channels), {c: dict(d) for c, d in distribution.items()}
 
 
 @dataclass(frozen=True)
@@ -250,16 +285,11 @@ class ConcernCell:
 def concern_cells(session: Session, period: Period) -> list[ConcernCell]:
     """Anliegen of the period's reactions, counted per kind, area, topic and assessment.
 
-    One grouped scan serves every Anliegen figure; the few hundred groups are summed up in
-    Python by ``tally``.
+    From the roll-up's Anliegen lines (a few hundred groups), summed up in Python by ``tally``.
     """
-    query = (
-        select(Concern.kind, Concern.area, Topic.name, Concern.assessment, func.count())
-        .select_from(Feedback)
-        .join(Concern, Concern.feedback_id == Feedback.id)
-        .outerjoin(Topic, Topic.id == Concern.topic_id)
-        .where(*counted(period))
-        .group_by(Concern.kind, Concern.area, Topic.name, Concern.assessment)
+    r = ReportRollup
+    query = rollup_of(CONCERN, period, r.kind, r.area, Topic.name, r.assessment).outerjoin(
+        Topic, Topic.id == r.topic_id
     )
     return [
         ConcernCell(
@@ -626,36 +656,48 @@ class Dashboard:
 
 
 def period_counts(session: Session, period: Period) -> PeriodCounts:
-    received, rating = session.execute(
-        select(func.count(), func.avg(Feedback.rating)).where(*counted(period))
+    r = ReportRollup
+    received, rated, stars = session.execute(
+        select(
+            func.coalesce(func.sum(r.count), 0),
+            func.coalesce(func.sum(case((r.rating > 0, r.count), else_=0)), 0),
+            func.coalesce(func.sum(r.rating * r.count), 0),
+        ).where(r.fact == RECEIVED, *days(period))
     ).one()
     closed = session.scalar(
-        select(func.count()).where(
-            Feedback.status == Status.DONE,
-            Feedback.closed_at >= period.start,
-            Feedback.closed_at < period.end,
-        )
+        select(func.coalesce(func.sum(r.count), 0)).where(r.fact == CLOSING, *days(period))
     )
-    return PeriodCounts(period, received, closed or 0, rating)
+    return PeriodCounts(period, int(received), int(closed or 0), stars / rated if rated else None)
 
 
 def rating_trend(session: Session, today: date, months: int = 12) -> Trend:
     periods = tuple(month_period(month_start(today, back)) for back in range(months - 1, -1, -1))
+    r = ReportRollup
     month_index = case(
-        *((Feedback.received_at < p.end, index) for index, p in enumerate(periods)),
+        *((r.day < local_date(p.end), index) for index, p in enumerate(periods)),
         else_=months - 1,
     )
     window = Period(periods[0].start, periods[-1].end, "")
     query = (
-        select(Location.id, Location.name, month_index, func.avg(Feedback.rating), func.count())
-        .select_from(Feedback)
-        .outerjoin(Location, Location.id == Feedback.location_id)
-        .where(*counted(window), Feedback.rating.is_not(None))
+        select(
+            Location.id,
+            Location.name,
+            month_index,
+            func.sum(r.rating * r.count),
+            func.sum(r.count),
+        )
+        .select_from(r)
+        .outerjoin(Location, Location.id == r.location_id)
+        .where(r.fact == LOCATION, *days(window))
         .group_by(Location.id, Location.name, month_index)
+        .having(func.sum(r.count) != 0)
     )
     series: dict[str, list] = {}
-    for _id, name, index, rating, count in session.execute(query):
-        series.setdefault(name or "ohne Dienststelle", [None] * months)[index] = (rating, count)
+    for _id, name, index, stars, count in session.execute(query):
+        series.setdefault(name or "ohne Dienststelle", [None] * months)[index] = (
+            stars / count,
+            count,
+        )
     return Trend(periods, dict(sorted(series.items())))
 
 

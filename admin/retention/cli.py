@@ -19,6 +19,7 @@ from portal.db import utcnow
 from portal.deadlines import BERLIN
 from portal.extensions import db
 from portal.privacy import LABELS
+from portal.progress import progress
 
 ACTOR = "krm (CLI)"
 
@@ -32,7 +33,9 @@ def purge_command(dry_run: bool) -> None:
     days = current_app.config["SCAN_RETENTION_DAYS"]
     now = utcnow()
     try:
-        result = purge(db.session, now=now, months=months, actor=ACTOR, dry_run=dry_run)
+        result = purge(
+            db.session, now=now, months=months, actor=ACTOR, dry_run=dry_run, track=progress
+        )
         scans = purge_reviews(db.session, now=now, days=days, dry_run=dry_run)
     except (RetentionError, ValueError) as error:
         raise click.ClickException(str(error)) from error

@@ -28,6 +28,7 @@ from admin.inbox.models import Note
 from portal.audit import AuditEvent, record
 from portal.feedback import Feedback
 from portal.mail.outbox import forget_feedback, purge_outbox
+from portal.progress import Track, quiet
 from portal.vocab import Status
 
 # What the audit log shows where it quoted a purged note.
@@ -84,43 +85,22 @@ def purge(
     actor: str,
     actor_id: int | None = None,
     dry_run: bool = False,
+    track: Track = quiet,
 ) -> PurgeResult:
     """Purge (or, with ``dry_run``, only count) the entries past the retention period.
 
     Writes one audit event with the counts when something was purged; the caller commits.
+    The report roll-up is untouched: a purge keeps every field the reports count.
     """
     cutoff = cutoff_for(now, months)
     ids = list(session.scalars(select(Feedback.id).where(expired(cutoff)).order_by(Feedback.id)))
     result = _count(session, ids, cutoff)
     if dry_run or not ids:
         return result
-    for chunk in _chunks(ids):
-        session.execute(delete(Note).where(Note.feedback_id.in_(chunk)))
-        forget_feedback(session, chunk)  # queued or failed mails still hold the address
-        session.execute(
-            update(GoogleReview)
-            .where(GoogleReview.feedback_id.in_(chunk))
-            .values(
-                reviewer_name=None,
-                draft_text=None,
-                draft_saved_at=None,
-                reply_error=None,
-                reply_error_at=None,
-            )
-        )
-        # updated_at stays: a purge is no change the weekly "only what changed" export should see.
-        session.execute(
-            update(Feedback)
-            .where(Feedback.id.in_(chunk))
-            .values(
-                text=None,
-                contact_email=None,
-                contact_phone=None,
-                duplicate_key=None,
-                purged_at=now,
-            )
-        )
-        _forget_quoted_notes(session, chunk)
+    with track("Purging entries", len(ids)) as advance:
+        for chunk in _chunks(ids):
+            _purge_chunk(session, chunk, now)
+            advance(len(chunk))
     purge_outbox(session, before=cutoff)
     if session.get_bind().dialect.name == "sqlite":
         # Merge the full-text index's segments, so no deleted term lingers in an old one.
@@ -132,6 +112,35 @@ def purge(
     session.flush()
     session.expire_all()  # loaded entries must not show the text the database no longer has
     return result
+
+
+def _purge_chunk(session: Session, chunk: Sequence[int], now: datetime) -> None:
+    session.execute(delete(Note).where(Note.feedback_id.in_(chunk)))
+    forget_feedback(session, chunk)  # queued or failed mails still hold the address
+    session.execute(
+        update(GoogleReview)
+        .where(GoogleReview.feedback_id.in_(chunk))
+        .values(
+            reviewer_name=None,
+            draft_text=None,
+            draft_saved_at=None,
+            reply_error=None,
+            reply_error_at=None,
+        )
+    )
+    # updated_at stays: a purge is no change the weekly "only what changed" export should see.
+    session.execute(
+        update(Feedback)
+        .where(Feedback.id.in_(chunk))
+        .values(
+            text=None,
+            contact_email=None,
+            contact_phone=None,
+            duplicate_key=None,
+            purged_at=now,
+        )
+    )
+    _forget_quoted_notes(session, chunk)
 
 
 def _count(session: Session, ids: Sequence[int], cutoff: datetime) -> PurgeResult:
