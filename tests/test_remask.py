@@ -163,7 +163,8 @@ def test_without_a_terminal_progress_is_plain_lines(app, runner):
     store_raw(app, *[CLEAN_TEXT] * 3)
     result = runner.invoke(args=["privacy", "remask"])
     assert result.exit_code == 0, result.output
-    assert "3 of 3 texts checked" in result.output
+    assert "checking texts: 0 of 3 (0 %)" in result.output
+    assert "checking texts: 3 done" in result.output
 
 
 def test_the_protokoll_shows_the_run_in_words(app, runner, krm_client):

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -72,7 +68,7 @@ privacy_cli = AppGroup("privacy", help="Personal data in the stored texts.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be masked; change nothing.")
 def remask_command(dry_run: bool) -> None:
     """Apply the current masking rules to every stored text (counts per kind, never the data)."""
-    with _progress(count_texts(db.session)) as advance:
+    with progress("checking texts", count_texts(db.session)) as advance:
         result = remask(db.session, now=utcnow(), actor=ACTOR, dry_run=dry_run, progress=advance)
     if dry_run:
         db.session.rollback()
@@ -87,25 +83,6 @@ def remask_command(dry_run: bool) -> None:
         click.echo(f"  {LABELS[kind]}: {count}")
     if not result.changed:
         click.echo("  nothing to mask.")
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; elsewhere (cron, logs) a line per tenth of the way."""
-    if sys.stderr.isatty() and total:
-        with click.progressbar(length=total, label="checking texts", file=sys.stderr) as bar:
-            yield bar.update
-        return
-    done = shown = 0
-
-    def advance(count: int) -> None:
-        nonlocal done, shown
-        done += count
-        if total and done * 10 // total > shown:
-            shown = done * 10 // total
-            click.echo(f"{done} of {total} texts checked", err=True)
-
-    yield advance
 
 
 COMMANDS = (purge_command, privacy_cli)

@@ -2,7 +2,7 @@
 from the rows
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03 15:00:00
 """
 
