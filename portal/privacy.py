@@ -21,6 +21,7 @@ starts with a cheap pre-check, so a 2,000-character text takes well under a mill
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -730,12 +731,37 @@ def _shadow(text: str, first: int, last: int) -> str:
     return "".join(parts)
 
 
+# The first letters of every word of ``_PHONE_KEYWORD_RE``, in lower case.
+_PHONE_KEYWORD_STEMS = ("tel", "handy", "mobil", "rufnummer", "fax", "festnetz", "whatsapp")
+
+
+def _cannot_hold_phone(text: str, first: int, last: int, shadow: str) -> bool:
+    """Whether no match of the window could be kept, so the matcher need not run.
+
+    A match is kept only when it (or a part of it) starts with ``+`` or a leading zero (any
+    digit phonenumbers reads as 0), or when a keyword stands within 40 characters before it.
+    Without a ``+``, a zero or a keyword's stem near the window nothing is kept; letters that
+    fold to an ASCII letter of a stem (``ſ``, ``ı``, ``İ``) always go to the matcher.
+    """
+    if "+" in shadow or "0" in shadow:
+        return False
+    if not shadow.isascii() and any(unicodedata.digit(c, -1) == 0 for c in shadow):
+        return False
+    before = text[max(0, first - 40) : last]
+    if not before.isascii() and any(c in before for c in "ſıİ"):
+        return False
+    lower = before.lower()
+    return not any(stem in lower for stem in _PHONE_KEYWORD_STEMS)
+
+
 def _find_phones(text: str) -> Iterator[Span]:
     leniency = phonenumbers.Leniency.POSSIBLE
     for first, last in _phone_windows(text):
         shadow = _shadow(text, first, last)
         if not _PHONE_CANDIDATE_RE.search(shadow):
             continue  # only dates and amounts here
+        if _cannot_hold_phone(text, first, last, shadow):
+            continue
         for m in phonenumbers.PhoneNumberMatcher(shadow, "DE", leniency=leniency):
             start, end = first + m.start, first + m.end
             # Letters inside mean an extension marker was read into "0x80070005" or similar.

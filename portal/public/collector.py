@@ -73,8 +73,17 @@ def rules_of(app: Flask) -> Rules:
 
 def thanks():
     """303 to the thank-you page of the form's language, where the public pages live."""
-    path = url_for("public.danke", lang=g.lang)[len(request.script_root) :]
-    return redirect(current_app.config["PUBLIC_BASE_URL"] + path, code=303)
+    return redirect(thanks_url(current_app, g.lang), code=303)
+
+
+def thanks_url(app: Flask, lang: str) -> str:
+    """The thank-you page's address in a language, built once per app (not per submission)."""
+    urls = app.extensions.setdefault("krm.thanks_urls", {})
+    url = urls.get(lang)
+    if url is None:
+        path = url_for("public.danke", lang=lang)[len(request.script_root) :]
+        url = urls[lang] = app.config["PUBLIC_BASE_URL"] + path
+    return url
 
 
 def origin_allowed(origin: str | None, referer: str | None = None) -> bool:
