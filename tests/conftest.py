@@ -283,6 +283,16 @@ def login(client, name: str, password: str = PASSWORD):
     )
 
 
+def limiter_keys() -> list[str]:
+    """Every key in the limiter's storage: the memory storage's counter, or Redis' keys."""
+    from portal.extensions import limiter
+
+    backend = limiter.storage.storage
+    if isinstance(backend, dict):
+        return [str(key) for key in backend]
+    return [key.decode() for key in backend.keys("*")]
+
+
 def csrf_token(client, path: str = "/admin/") -> str:
     """The CSRF token of the signed-in session, read from a page's logout form."""
     import re

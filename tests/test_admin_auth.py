@@ -6,9 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, csrf_token, login
+from conftest import PASSWORD, csrf_token, limiter_keys, login
 from sqlalchemy import select
-from test_ratelimit import limiter_keys
 from werkzeug.exceptions import Forbidden
 
 from admin.access import ANYONE, declared_roles, enforce_access

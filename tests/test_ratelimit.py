@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from conftest import base_config, require_binary, stored_feedback
+from conftest import base_config, limiter_keys, require_binary, stored_feedback
 from sqlalchemy import event
 
 from portal import create_app, submissions
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.public.forms import FeedbackForm
 from portal.public.refusal import query
@@ -268,14 +268,6 @@ def test_the_limiter_storage_holds_no_ip_address(make_app):
     assert keys, "the limiter stored nothing: the test would prove nothing"
     for fragment in ("203.0.113.77", "203.0.113", "2001:db8", "feed:beef"):
         assert fragment not in keys
-
-
-def limiter_keys() -> list[str]:
-    """Every key in the limiter's storage: the memory storage's counter, or Redis' keys."""
-    backend = limiter.storage.storage
-    if isinstance(backend, dict):
-        return [str(key) for key in backend]
-    return [key.decode() for key in backend.keys("*")]
 
 
 def test_the_salt_changes_daily_and_networks_are_normalised():
