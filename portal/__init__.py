@@ -35,7 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from portal import cli
     from portal.public import bp as public_bp
-    from portal.public import refusal
+    from portal.public import intake, refusal
 
     app.register_blueprint(public_bp)
     if not app.config["PUBLIC_ONLY"]:
@@ -43,7 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         admin.init_app(app)
     cli.init_app(app)
-    refusal.install(app)  # checks the collector's limits before Flask does anything
+    intake.install(app)  # stores a valid post to the collector before Flask does anything
+    refusal.install(app)  # checks the collector's limits before that
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -98,8 +98,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 # A writer waiting for another's turn asks again this often (seconds); see WriterTurns.
-WRITER_POLL = 0.0002
-# ... doubling up to this while the turn does not come (a long transaction holds it).
+WRITER_POLL = 0.0001
+# ... for this long (a submission's turn is under a millisecond), then doubling the pause up to
+# WRITER_POLL_MAX, so a writer waiting behind a long transaction (a purge, a sync) does not spin.
+WRITER_POLL_STEADY = 0.005
 WRITER_POLL_MAX = 0.001
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
@@ -112,10 +114,11 @@ class WriterTurns(sqlite3.Connection):
     it again first. Under load gunicorn's workers then write one at a time with the lock idle
     between them: one worker's preparation of its next submission (form, masking) never overlaps
     the other's commit (the fsync). Here a write transaction first takes an advisory lock on the
-    file ``<database>-writer`` (``flock``, polled every ``WRITER_POLL``), released as soon as the
-    transaction ends, so the next writer starts within a fraction of a millisecond. It only
-    orders writers: SQLite's own locking and durability are unchanged, and a writer that waited
-    ``SQLITE_BUSY_TIMEOUT_MS`` goes on without it (SQLite decides, as before).
+    file ``<database>-writer`` (``flock``, polled every ``WRITER_POLL``: a blocking ``flock``
+    would wake sooner but cannot time out), released as soon as the transaction ends, so the
+    next writer starts within a fraction of a millisecond. It only orders writers: SQLite's own
+    locking and durability are unchanged, and a writer that waited ``SQLITE_BUSY_TIMEOUT_MS``
+    goes on without it (SQLite decides, as before).
     """
 
     def __init__(self, database: str, *args: Any, **kwargs: Any) -> None:
@@ -151,17 +154,18 @@ class WriterTurns(sqlite3.Connection):
             return
         if not statement.lstrip()[:6].upper().startswith(_WRITES):
             return
-        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        started = time.monotonic()
         pause = WRITER_POLL
         while True:
             try:
                 fcntl.flock(self._turns, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                waited = time.monotonic() - started
+                if waited > SQLITE_BUSY_TIMEOUT_MS / 1000:
                     return
                 time.sleep(pause)
-                # Behind a long transaction (a purge, a sync) waiting writers must not spin.
-                pause = min(pause * 2, WRITER_POLL_MAX)
+                if waited > WRITER_POLL_STEADY:
+                    pause = min(pause * 2, WRITER_POLL_MAX)
             else:
                 self._has_turn = True
                 return
@@ -220,7 +224,11 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        return self.sessionmaker().kw["bind"]
+        return self.engine_of()
+
+    def engine_of(self, app: Flask | None = None) -> Engine:
+        """The engine of ``app`` (default: the current one), also outside an app context."""
+        return self.sessionmaker(app).kw["bind"]
 
     @property
     def session(self) -> Session:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.wsgi import get_host
 
 from portal.public.collector import origin_of
 
@@ -95,6 +96,15 @@ def header_values(
     if secure:
         headers["Strict-Transport-Security"] = HSTS
     return tuple(headers.items())
+
+
+def public_headers(
+    config: Mapping[str, Any], environ: Mapping[str, Any]
+) -> tuple[tuple[str, str], ...]:
+    """The headers of a public response answered before Flask, from the WSGI environ alone."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    own = f"{scheme}://{get_host(environ)}".lower()
+    return header_values(False, tuple(form_targets(config, own)), scheme == "https")
 
 
 def security_headers(response: Response) -> Response:

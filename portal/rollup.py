@@ -44,6 +44,7 @@ from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from portal.db import Base, UTCDateTime
 from portal.deadlines import local_date
+from portal.direct import Direct
 from portal.vocab import OPEN_STATUSES, Status
 
 # Per Berlin month (``day`` is the month's first day): what the annual report and the trend read.
@@ -166,7 +167,7 @@ def contribution(entry: Any, concerns: Iterable[Any] = ()) -> Counter[Key]:
     return keys
 
 
-def add(session: Session, keys: Counter[Key], sign: int = 1) -> None:
+def add(session: Session | Direct, keys: Counter[Key], sign: int = 1) -> None:
     """Count ``keys`` (with ``sign`` -1: uncount them), one upsert; Core, no flush of its own.
 
     In the keys' order: two transactions meet the same rows in the same order, so on PostgreSQL
@@ -185,7 +186,7 @@ def replace(session: Session, before: Counter[Key], after: Counter[Key]) -> None
 
 
 def submitted(
-    session: Session,
+    session: Session | Direct,
     *,
     received_at: datetime,
     channel: str,
@@ -208,7 +209,7 @@ def _statement(dialect: str):
     )
 
 
-def _upsert(connection: Session | Connection, counts: list[tuple[Key, int]]) -> None:
+def _upsert(connection: Session | Connection | Direct, counts: list[tuple[Key, int]]) -> None:
     bind = connection if isinstance(connection, Connection) else connection.get_bind()
     statement = _statement(bind.dialect.name)
     rows = [key._asdict() | {"count": n} for key, n in counts]

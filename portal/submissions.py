@@ -15,6 +15,7 @@ from cards.codes import normalize as normalize_code
 from cards.models import Card
 from portal import rollup
 from portal.deadlines import deadlines_for
+from portal.direct import Direct
 from portal.feedback import Feedback
 from portal.mail.outbox import enqueue
 from portal.mail.smtp import MailConfig
@@ -93,7 +94,7 @@ class Stored:
 
 
 def submit_feedback(
-    session: Session,
+    session: Session | Direct,
     submission: Submission,
     *,
     now: datetime,
@@ -107,7 +108,8 @@ def submit_feedback(
     it reached the office. Sources with ids of their own (Google reviews) skip duplicate detection.
     A card code that matches no card is kept out of the record but the feedback is stored all the
     same: losing a citizen's words over a misprinted card would be worse than not attributing them.
-    Uses prepared Core statements: the collector is the hot path and needs no unit of work.
+    Uses prepared Core statements: the collector is the hot path and needs no unit of work, and
+    runs on a ``portal.direct.Direct`` transaction there.
     """
     connection = session.connection()
     card_id, location_id = None, submission.location_id
@@ -182,7 +184,9 @@ def submit_feedback(
     return Stored(feedback_id, duplicate=False, mail_id=mail_id)
 
 
-def _acknowledge(session: Session, submission: Submission, now: datetime, rules: Rules) -> bool:
+def _acknowledge(
+    session: Session | Direct, submission: Submission, now: datetime, rules: Rules
+) -> bool:
     """An address gets an acknowledgement, unless it had its share in the window already."""
     if not (submission.contact_email and rules.acknowledge_by_mail):
         return False

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from portal.audit import record
 from portal.db import Base, UTCDateTime, utcnow, vocab_type
 from portal.deadlines import local_date
+from portal.direct import Direct
 from portal.feedback import Feedback
 from portal.i18n import language
 from portal.mail.smtp import (
@@ -149,7 +150,7 @@ class SendResult:
 
 
 def enqueue(
-    session: Session,
+    session: Session | Direct,
     *,
     kind: MailKind,
     recipient: str,

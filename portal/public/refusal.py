@@ -31,10 +31,9 @@ from flask import Flask
 from jinja2 import Environment
 from werkzeug.exceptions import HTTPException
 from werkzeug.formparser import parse_form_data
-from werkzeug.wsgi import get_host
 
 from portal.deadlines import BERLIN
-from portal.headers import form_targets, header_values
+from portal.headers import public_headers
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language
 from portal.ratelimit import SubmitLimits
 from portal.text import clean_text
@@ -135,7 +134,7 @@ class RefusalPage:
             ("Retry-After", str(seconds)),
             # The typed text must not stay in a shared cache or the browser's.
             ("Cache-Control", "no-store"),
-            *self._security_headers(environ),
+            *public_headers(self.config, environ),
         ]
         start_response(STATUS, headers)
         return [body]
@@ -175,11 +174,6 @@ class RefusalPage:
             return link, False
         values.pop("text", None)
         return f"{self.collector_url}?{query(values)}", True
-
-    def _security_headers(self, environ: dict) -> tuple[tuple[str, str], ...]:
-        scheme = environ.get("wsgi.url_scheme", "http")
-        own = f"{scheme}://{get_host(environ)}".lower()
-        return header_values(False, tuple(form_targets(self.config, own)), scheme == "https")
 
 
 def query(values: Mapping[str, str]) -> str:
