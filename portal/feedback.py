@@ -26,19 +26,6 @@ class Feedback(Base):
         Index("ix_feedback_status_received_at", "status", "received_at"),
         Index("ix_feedback_team_id_received_at", "team_id", "received_at"),
         Index("ix_feedback_updated_at", "updated_at"),
-        # Reports: every annual figure reads a year's range from this one index, never the table.
-        Index(
-            "ix_feedback_report",
-            "received_at",
-            "status",
-            "channel",
-            "rating",
-            "ombudsstelle",
-            "close_by",
-            "closed_at",
-            "location_id",
-        ),
-        Index("ix_feedback_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +47,7 @@ class Feedback(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    status: Mapped[Status] = mapped_column(vocab_type(Status), default=Status.NEW, index=True)
+    status: Mapped[Status] = mapped_column(vocab_type(Status), default=Status.NEW)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     ombudsstelle: Mapped[bool] = mapped_column(default=False)
     # Deadlines (portal.deadlines): acknowledgement only where an answer was requested.

@@ -141,6 +141,17 @@ def submit_feedback(
         state=rules.state,
         triage_working_days=rules.triage_working_days,
     )
+    acknowledge = _acknowledge(session, submission, now, rules)
+    # The report roll-up counts the new reaction in the same transaction (portal.rollup). It is
+    # the first write: the arithmetic before it runs before this writer's turn, which lasts
+    # until the commit (portal.db.WriterTurns), and the INSERT follows right after it.
+    rollup.submitted(
+        session,
+        received_at=received_at or now,
+        channel=submission.channel,
+        rating=submission.rating,
+        location_id=location_id,
+    )
     feedback_id = connection.execute(
         _INSERT_FEEDBACK,
         {
@@ -163,16 +174,8 @@ def submit_feedback(
             "updated_at": now,
         },
     ).scalar_one()
-    # The report roll-up counts the new reaction in the same transaction (portal.rollup).
-    rollup.submitted(
-        session,
-        received_at=received_at or now,
-        channel=submission.channel,
-        rating=submission.rating,
-        location_id=location_id,
-    )
     mail_id = None
-    if _acknowledge(session, submission, now, rules):
+    if acknowledge:
         mail_id = enqueue(
             session,
             kind=MailKind.ACKNOWLEDGEMENT,
@@ -187,14 +190,16 @@ def submit_feedback(
 def _acknowledge(
     session: Session | Direct, submission: Submission, now: datetime, rules: Rules
 ) -> bool:
-    """An address gets an acknowledgement, unless it had its share in the window already."""
+    """An address gets an acknowledgement, unless it had its share in the window already.
+
+    Asked before the new reaction is stored, so it is not among those counted."""
     if not (submission.contact_email and rules.acknowledge_by_mail):
         return False
     earlier = session.connection().scalar(
         _ACKNOWLEDGED_TO,
         {"since": now - rules.duplicate_window, "email": submission.contact_email},
     )
-    return earlier <= rules.acknowledgements_per_address  # this submission is among them
+    return earlier < rules.acknowledgements_per_address
 
 
 def _duplicate_key(
