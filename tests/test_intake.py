@@ -167,3 +167,10 @@ def test_when_storing_fails_the_citizen_gets_the_error_page_not_a_bare_500(make_
     response = client.post("/submit", data={"rating": "2", "text": "Danke"})
     assert response.status_code == 500
     assert "Leider ist ein Fehler aufgetreten" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("database_engine", ["sqlite"], indirect=True)
+def test_without_a_size_limit_the_fast_path_still_stores(make_app):
+    app = make_app(MAX_CONTENT_LENGTH=None, MAX_FORM_MEMORY_SIZE=None)
+    assert app.test_client().post("/submit", data={"rating": "3"}).status_code == 303
+    assert len(stored_feedback(app)) == 1

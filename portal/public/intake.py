@@ -61,7 +61,9 @@ class Intake:
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self.max_size = min(app.config["MAX_FORM_MEMORY_SIZE"], app.config["MAX_CONTENT_LENGTH"])
+        # Flask's limits (None: none); a body over them goes to Flask, which answers 413.
+        limits = (app.config["MAX_FORM_MEMORY_SIZE"], app.config["MAX_CONTENT_LENGTH"])
+        self.max_size = min((limit for limit in limits if limit is not None), default=2**63)
         self._thanks: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
