@@ -31,12 +31,15 @@ from portal.public.forms import submission_of
 URLENCODED = "application/x-www-form-urlencoded"
 
 
-def posted_fields(environ: dict, max_size: int) -> tuple[bytes | None, dict[str, str] | None]:
+def posted_fields(
+    environ: dict, max_size: int, *, replace: bool = False
+) -> tuple[bytes | None, dict[str, str] | None]:
     """The raw body and the first value of each posted name, for a browser's urlencoded form.
 
     ``(None, None)`` when the body was not read (another type, no length, too long); ``(body,
     None)`` when it was read but is not UTF-8. Percent escapes that are not UTF-8 stay as they
-    were, as werkzeug's parser leaves them.
+    were, as werkzeug's parser leaves them. With ``replace`` (the refusal, which only shows the
+    text back) what is not UTF-8 becomes U+FFFD instead.
     """
     length = environ.get("CONTENT_LENGTH") or ""
     mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
@@ -46,11 +49,12 @@ def posted_fields(environ: dict, max_size: int) -> tuple[bytes | None, dict[str,
         return None, None
     body = environ["wsgi.input"].read(int(length))
     try:
-        text = body.decode()
+        text = body.decode(errors="replace" if replace else "strict")
     except UnicodeDecodeError:
         return body, None
     fields: dict[str, str] = {}
-    for name, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
+    escapes = "replace" if replace else "werkzeug.url_quote"
+    for name, value in parse_qsl(text, keep_blank_values=True, errors=escapes):
         fields.setdefault(name, value)
     return body, fields
 

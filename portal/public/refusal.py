@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from math import ceil
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from babel import Locale
 from babel.dates import format_datetime
@@ -35,6 +34,7 @@ from werkzeug.formparser import parse_form_data
 from portal.deadlines import BERLIN
 from portal.headers import public_headers
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language
+from portal.public.intake import posted_fields
 from portal.ratelimit import SubmitLimits
 from portal.text import clean_text
 
@@ -44,7 +44,6 @@ LINK_FIELDS += ("card", "lang")
 # Longer links are cut by some servers and browsers (gunicorn's request line ends at 4094 bytes).
 MAX_LINK = 2000
 STATUS = "429 TOO MANY REQUESTS"
-URLENCODED = "application/x-www-form-urlencoded"
 # What ``urllib.parse.quote_plus`` escapes: everything but letters, digits, ``_.-~`` and the space.
 _UNSAFE = re.compile(rb"[^A-Za-z0-9_.~ -]")
 
@@ -145,14 +144,8 @@ class RefusalPage:
         A browser's form (urlencoded, with its length) is parsed directly, anything else by
         werkzeug: its parser costs more than the rest of the refusal.
         """
-        posted: dict[str, str] = {}
-        length = environ.get("CONTENT_LENGTH") or ""
-        urlencoded = environ.get("CONTENT_TYPE", "").startswith(URLENCODED)
-        if urlencoded and length.isdigit() and int(length) <= self.config["MAX_FORM_MEMORY_SIZE"]:
-            body = environ["wsgi.input"].read(int(length)).decode("utf-8", "replace")
-            for name, value in parse_qsl(body, keep_blank_values=True, errors="replace"):
-                posted.setdefault(name, value)
-        else:
+        _body, posted = posted_fields(environ, self.config["MAX_FORM_MEMORY_SIZE"], replace=True)
+        if posted is None:
             try:
                 _stream, form, _files = parse_form_data(
                     environ,
