@@ -10,7 +10,7 @@ from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
-from portal.public.forms import FeedbackForm, submission_of
+from portal.public.forms import FeedbackForm, normalize_email, normalize_phone, submission_of
 from portal.submissions import Submission
 from portal.vocab import Area, Channel, Kind
 
@@ -37,7 +37,7 @@ posts = st.fixed_dictionaries({}, optional=FIELDS)
 
 def expected(form: FeedbackForm, language: str) -> Submission:
     """What the view stored from a valid form, before the fast path existed."""
-    email, phone = form.contact()
+    consent = form.consent.data
     return Submission(
         channel=Channel.CARD_QR if form.card.data else Channel.HOMEPAGE,
         language=language,
@@ -45,8 +45,8 @@ def expected(form: FeedbackForm, language: str) -> Submission:
         kind=Kind(form.kind.data) if form.kind.data else None,
         area=Area(form.area.data) if form.area.data else None,
         text=form.text.data,
-        contact_email=email,
-        contact_phone=phone,
+        contact_email=normalize_email(form.contact_email.data) if consent else None,
+        contact_phone=normalize_phone(form.contact_phone.data) if consent else None,
         card_code=form.card.data,
     )
 

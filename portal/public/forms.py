@@ -121,12 +121,6 @@ class FeedbackForm(Form):
             valid = False
         return valid
 
-    def contact(self) -> tuple[str | None, str | None]:
-        """The validated e-mail address and phone number, normalised; nothing without consent."""
-        if not self.consent.data:
-            return None, None
-        return normalize_email(self.contact_email.data), normalize_phone(self.contact_phone.data)
-
     @property
     def language(self) -> str | None:
         return self.lang.data if self.lang.data in LANGUAGES else None
@@ -148,8 +142,6 @@ class FeedbackForm(Form):
 RATING_VALUES = frozenset(str(value) for value, _label in RATINGS)
 KIND_VALUES = frozenset(value for value, _label in Kind.choices())
 AREA_VALUES = frozenset(value for value, _label in Area.choices())
-# WTForms' BooleanField reads these as unticked (its ``false_values``).
-_UNTICKED = ("", "false")
 
 
 def submission_of(fields: Mapping[str, str], language: str) -> Submission | None:
@@ -171,7 +163,7 @@ def submission_of(fields: Mapping[str, str], language: str) -> Submission | None
     if (text and len(text) > MAX_TEXT) or not (rating or text):
         return None
     email, phone = _strip(fields.get("contact_email")), _strip(fields.get("contact_phone"))
-    consent = fields.get("consent") not in (None, *_UNTICKED)
+    consent = fields.get("consent", "") not in BooleanField.false_values
     if email and (len(email) > 254 or normalize_email(email) is None):
         return None
     if (phone and normalize_phone(phone) is None) or consent != bool(email or phone):
