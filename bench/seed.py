@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from admin.accounts.models import Team
 from admin.inbox.models import Concern, Topic
 from cards.models import Location
-from portal import rollup
+from portal import rollup, search_index
 from portal.feedback import Feedback
 from portal.vocab import Area, Assessment, Channel, ConcernKind, Kind, Status
 
@@ -182,6 +182,7 @@ def seed(session: Session, rows: int, *, end: datetime, days: int = 730, seed: i
         )
         session.commit()
     rollup.rebuild(session)  # a bulk load past the services: what `krm report rebuild` does
+    search_index.catch_up(session)
     session.commit()
 
 

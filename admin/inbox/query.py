@@ -22,6 +22,7 @@ from cards.codes import normalize as normalize_code
 from cards.models import Card
 from portal.deadlines import BERLIN
 from portal.feedback import Feedback
+from portal.search_index import catch_up
 from portal.vocab import OPEN_STATUSES, Channel, Kind, Role, Status
 
 PAGE_SIZE = 50
@@ -326,7 +327,8 @@ def _or_reference(matches: ColumnElement[bool], q: str | None) -> ColumnElement[
 
 
 def text_condition(session: Session, q: str) -> ColumnElement[bool] | None:
-    """Full-text search: FTS5 on SQLite, the GIN text index on PostgreSQL, LIKE elsewhere.
+    """Full-text search: FTS5 on SQLite (brought up to date first), the GIN text index on
+    PostgreSQL, LIKE elsewhere.
 
     Both indexes ignore case and diacritics and match every typed word as a prefix, all words
     required; PostgreSQL also finds other forms of a word (German stemming), and matches a
@@ -337,6 +339,7 @@ def text_condition(session: Session, q: str) -> ColumnElement[bool] | None:
         expression = fts_query(q)
         if not expression:
             return None
+        catch_up(session)  # the newest entries may not be indexed yet
         matches = text("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts")
         return Feedback.id.in_(matches.bindparams(fts=expression).columns(Feedback.id))
     if dialect == "postgresql":

@@ -19,6 +19,7 @@ from portal.mail.outbox import send_after_response
 from portal.public import bp
 from portal.public.forms import FeedbackForm, submission_of
 from portal.public.render import render_form
+from portal.search_index import CATCH_UP_EVERY, catch_up_later
 from portal.submissions import Rules, Submission, submit_feedback
 
 
@@ -59,15 +60,28 @@ def store(app: Flask, submission: Submission) -> Callable[[], None] | None:
     """Store a valid submission and commit; returns what to run once the 303 has gone out.
 
     Straight on the driver's connection (``portal.direct``): the session's machinery would cost
-    more than the insert itself. The service is the same as everywhere else.
+    more than the insert itself. The service is the same as everywhere else. Every
+    ``CATCH_UP_EVERY``-th entry, the search index takes in the latest ones after the answer
+    (``portal.search_index``).
     """
-    with Direct(db.engine_of(app)) as transaction:
+    engine = db.engine_of(app)
+    with Direct(engine) as transaction:
         stored = submit_feedback(transaction, submission, now=utcnow(), rules=rules_of(app))
         transaction.commit()
+    later = []
     if stored.mail_id is not None and app.config["MAIL_SEND_ON_SUBMIT"]:
         # After the 303; the outbox (and cron) covers a mail server that is away.
-        return partial(send_after_response, app, [stored.mail_id])
-    return None
+        later.append(partial(send_after_response, app, [stored.mail_id]))
+    if not stored.duplicate and stored.feedback_id % CATCH_UP_EVERY == 0:
+        later.append(partial(catch_up_later, engine))
+    if not later:
+        return None
+    return later[0] if len(later) == 1 else partial(_run_all, later)
+
+
+def _run_all(calls: list[Callable[[], object]]) -> None:
+    for call in calls:
+        call()
 
 
 def rules_of(app: Flask) -> Rules:
