@@ -16,6 +16,8 @@ counts, not for reading datetimes or vocabularies.
 
 from __future__ import annotations
 
+import os
+import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,11 +32,33 @@ Values = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class _Slot:
+    """One parameter of a compiled statement: where its value comes from, how it is bound."""
+
+    key: str  # the key of ``values`` that gives it
+    fixed: Any  # the value written into the statement (a LIMIT), if it is not given
+    required: bool
+    default: Callable[[], Any] | None  # a column's Python default, if it is not given
+    processor: Callable[[Any], Any] | None
+
+    def value(self, values: Values) -> Any:
+        if self.key in values:
+            value = values[self.key]
+        elif self.default is not None:
+            value = self.default()
+        elif self.required:
+            raise ValueError(f"a value is required for the parameter {self.key!r}")
+        else:
+            value = self.fixed
+        return value if self.processor is None else self.processor(value)
+
+
+@dataclass(frozen=True)
 class _Compiled:
-    compiled: Any  # SQLAlchemy's compiled statement: its SQL, parameter order and values
+    sql: str
+    positional: bool
     names: tuple[str, ...]  # every parameter, in the statement's order
-    defaults: Mapping[str, Callable[[], Any]]  # columns left out that have a Python default
-    processors: Mapping[str, Callable[[Any], Any]]
+    slots: tuple[_Slot, ...]  # the same order
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> _Compiled:
@@ -51,28 +75,27 @@ class _Compiled:
                 if default.is_scalar
                 else partial(default.arg, None)
             )
-        names = tuple(compiled.positiontup or compiled.bind_names.values())
-        processors = {}
-        for bind, name in compiled.bind_names.items():
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                processors[name] = processor
-        return cls(compiled, names, defaults, processors)
-
-    @property
-    def sql(self) -> str:
-        return self.compiled.string
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        names = tuple(compiled.positiontup or binds)
+        slots = []
+        for name in names:
+            bind = binds[name]
+            if bind.callable is not None:
+                raise ValueError("Direct cannot run statements with callable parameters")
+            slots.append(
+                _Slot(
+                    key=bind.key,
+                    fixed=bind.value,
+                    required=bind.required,
+                    default=defaults.get(bind.key),
+                    processor=bind.type.dialect_impl(dialect).bind_processor(dialect),
+                )
+            )
+        return cls(compiled.string, compiled.positional, names, tuple(slots))
 
     def parameters(self, values: Values) -> tuple[Any, ...] | dict[str, Any]:
-        given = self.compiled.construct_params(values)
-        for name, default in self.defaults.items():
-            if name not in values:
-                given[name] = default()
-        for name, processor in self.processors.items():
-            given[name] = processor(given[name])
-        if self.compiled.positional:
-            return tuple(given[name] for name in self.names)
-        return given
+        given = tuple(slot.value(values) for slot in self.slots)
+        return given if self.positional else dict(zip(self.names, given, strict=True))
 
 
 class Result:
@@ -120,7 +143,8 @@ class Direct:
 
     def __init__(self, engine: Engine) -> None:
         self.dialect = engine.dialect
-        self._connection = engine.raw_connection()
+        self._held = engine.dialect.name == "sqlite"
+        self._connection = _held_connection(engine) if self._held else engine.raw_connection()
         self._cursor = self._connection.cursor()
 
     def execute(
@@ -159,10 +183,35 @@ class Direct:
         try:
             self._cursor.close()
         finally:
-            self._connection.close()  # back to the pool, which rolls back what is left
+            if self._held:
+                self._connection.rollback()  # what was not committed; kept for the next one
+            else:
+                self._connection.close()  # back to the pool, which rolls back what is left
 
     def __enter__(self) -> Direct:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_HELD = threading.local()
+
+
+def _held_connection(engine: Engine) -> Any:
+    """SQLite: this thread's connection of ``engine``'s pool, kept out of it between
+    transactions (a checkout and check-in cost a tenth of a submission; a SQLite file needs no
+    liveness check). One per thread: another engine, a new pool (``engine.dispose()``) or a
+    forked worker returns it and takes a new one.
+    """
+    held = getattr(_HELD, "connection", None)
+    if held is not None:
+        owner, pool, pid, connection = held
+        if owner is engine and pool is engine.pool and pid == os.getpid():
+            return connection
+        _HELD.connection = None
+        if pid == os.getpid():
+            connection.close()
+    connection = engine.raw_connection()
+    _HELD.connection = (engine, engine.pool, os.getpid(), connection)
+    return connection
