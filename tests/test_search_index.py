@@ -112,3 +112,13 @@ def test_the_downgrade_indexes_what_is_pending_and_the_upgrade_keeps_it(app, krm
     third = store(app, "Dritte Wortwahl")
     assert indexed(app) == [first, second]
     assert found(krm_client, "wortwahl") == [first, second, third]
+
+
+def test_entries_without_text_are_indexed_once(app, krm_client):
+    client = app.test_client()
+    response = client.post("/submit", data={"rating": "4"})
+    assert response.status_code == 303
+    post(client, "Gute Beratung")
+    assert found(krm_client, "beratung") == [2]
+    assert found(krm_client, "beratung") == [2]
+    assert indexed(app) == [1, 2]  # and the check against the texts holds
