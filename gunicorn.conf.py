@@ -37,3 +37,12 @@ forwarded_allow_ips = "127.0.0.1,::1"
 proc_name = "meinungskarte"
 # No control socket in $HOME (gunicorn ≥ 24): systemd starts, reloads and stops the service.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app: its modules, settings and compiled statements live as
+    long as the worker, so the garbage collector need not walk them again in every full
+    collection (a few per cent of a submission's CPU in bench/findings.md)."""
+    import gc
+
+    gc.freeze()
