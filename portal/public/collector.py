@@ -50,13 +50,12 @@ def submit():
     if submission is None:  # not reached: both read the same rules (tests/test_intake.py)
         raise ValueError("FeedbackForm accepted a post that submission_of refuses")
     response = thanks()
-    after = store(current_app, submission)
-    if after is not None:
+    for after in store(current_app, submission):
         response.call_on_close(after)
     return response
 
 
-def store(app: Flask, submission: Submission) -> Callable[[], None] | None:
+def store(app: Flask, submission: Submission) -> list[Callable[[], None]]:
     """Store a valid submission and commit; returns what to run once the 303 has gone out.
 
     Straight on the driver's connection (``portal.direct``): the session's machinery would cost
@@ -68,20 +67,13 @@ def store(app: Flask, submission: Submission) -> Callable[[], None] | None:
     with Direct(engine) as transaction:
         stored = submit_feedback(transaction, submission, now=utcnow(), rules=rules_of(app))
         transaction.commit()
-    later = []
+    later: list[Callable[[], None]] = []
     if stored.mail_id is not None and app.config["MAIL_SEND_ON_SUBMIT"]:
         # After the 303; the outbox (and cron) covers a mail server that is away.
         later.append(partial(send_after_response, app, [stored.mail_id]))
     if not stored.duplicate and stored.feedback_id % CATCH_UP_EVERY == 0:
         later.append(partial(catch_up_later, engine))
-    if not later:
-        return None
-    return later[0] if len(later) == 1 else partial(_run_all, later)
-
-
-def _run_all(calls: list[Callable[[], object]]) -> None:
-    for call in calls:
-        call()
+    return later
 
 
 def rules_of(app: Flask) -> Rules:

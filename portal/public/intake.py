@@ -107,7 +107,7 @@ class Intake:
         environ: dict,
         start_response: Callable,
         lang: str,
-        after: Callable[[], None] | None = None,
+        after: list[Callable[[], None]] | None = None,
     ) -> Iterable[bytes]:
         """The view's 303 to the thank-you page, byte for byte."""
         found = self._thanks.get(lang)
@@ -116,7 +116,7 @@ class Intake:
             found = self._thanks[lang] = (response.get_data(), list(response.headers.items()))
         body, headers = found
         start_response("303 SEE OTHER", [*headers, *public_headers(self.app.config, environ)])
-        return ClosingIterator([body], after) if after is not None else [body]
+        return ClosingIterator([body], after) if after else [body]
 
 
 def install(app: Flask) -> None:
